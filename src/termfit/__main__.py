@@ -1,0 +1,5 @@
+import sys
+
+from termfit.cli import main
+
+sys.exit(main())
