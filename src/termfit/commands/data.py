@@ -1,0 +1,102 @@
+"""``termfit data``: validate glossaries and build training/evaluation data."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+HELP = "validate glossaries and build bilingual training and evaluation data"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="data_command", metavar="ACTION", required=True)
+    build = sub.add_parser(
+        "build", help="write train/corpus/query files from glossaries",
+        description="Validate and merge GLOSSARY files (.jsonl, .csv, .tsv, or a .txt "
+        "Abbreviations clause; default: the starter glossary), generate Korean/English "
+        "(query, passage) pairs and evaluation queries, and write them to --out.")
+    build.add_argument("glossary", nargs="*", metavar="GLOSSARY",
+                       help="glossary files (default: the shipped starter glossary)")
+    build.add_argument("--out", required=True, help="output directory (replaced atomically)")
+    build.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    _common(build)
+    build.add_argument("--pairs-per-entry", type=int, default=32,
+                       help="training queries per entry (default 32)")
+    build.add_argument("--heldout-terms", type=float, default=0.10, metavar="FRACTION",
+                       help="share of entries held out of training (default 0.10)")
+    build.add_argument("--heldout-templates", type=float, default=0.2, metavar="FRACTION",
+                       help="share of templates held out per language/direction (default 0.2)")
+    build.add_argument("--max-heldout-phrasings", type=int, default=3000,
+                       help="cap on held-out phrasing queries (default 3000)")
+    build.add_argument("--max-dev", type=int, default=1000, help="cap on dev queries")
+    build.add_argument("--passage-template", default="{term} ({label})",
+                       help="passage text for entries with a category (default '{term} ({label})')")
+    build.add_argument("--no-variants", action="store_true",
+                       help="no lower-case / no-punctuation query variants")
+    build.add_argument("--json", action="store_true", help="print the statistics as JSON")
+
+    check = sub.add_parser("check", help="validate and merge glossaries; print the merge report")
+    check.add_argument("glossary", nargs="*", metavar="GLOSSARY",
+                       help="glossary files (default: the shipped starter glossary)")
+    _common(check)
+    check.add_argument("--out", help="also write the validated entries as JSONL")
+
+    stats = sub.add_parser("stats", help="print the statistics table of a built directory")
+    stats.add_argument("dir", help="directory written by `termfit data build`")
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--columns", metavar="MAP",
+                   help="CSV/TSV header mapping, e.g. 'Acronym=abbr,Full name=expansion,"
+                   "Korean=ko,Notes=-' (fields: id abbr expansion ko category definition "
+                   "sources aliases; - ignores a column)")
+    p.add_argument("--default-category", choices=["technical", "conceptual", "application"],
+                   help="category for entries that have none (default: no label)")
+
+
+def _paths(args: argparse.Namespace) -> list[str]:
+    from termfit.glossary import default_glossary_path
+
+    return list(args.glossary) or [str(default_glossary_path())]
+
+
+def run(args: argparse.Namespace) -> int:
+    from termfit import dataset, glossary
+
+    if args.data_command == "stats":
+        print(dataset.format_stats(dataset.read_stats(args.dir)))
+        return 0
+    if args.data_command == "check":
+        entries, report = glossary.read_glossary(_paths(args), columns=args.columns,
+                                                 default_category=args.default_category)
+        print(f"{len(entries)} entries; {report.summary()}")
+        for m in report.merged:
+            k, o = m["kept"], m["merged"]
+            print(f"  merged ({', '.join(m['kind'])}): {o['abbr']} | {o['expansion']}"
+                  f"  ->  {k['abbr']} | {k['expansion']}")
+        for c in report.conflicts:
+            print(f"  conflict: {c['id']} {c['field']} {c['kept']!r} vs {c['other']!r}")
+        if args.out:
+            from termfit.fileio import write_jsonl
+
+            write_jsonl(args.out, [e.to_dict() for e in entries])
+            print(f"wrote {args.out}")
+        return 0
+    config = dataset.BuildConfig(
+        pairs_per_entry=args.pairs_per_entry,
+        heldout_terms_fraction=args.heldout_terms,
+        heldout_template_fraction=args.heldout_templates,
+        max_heldout_phrasings=args.max_heldout_phrasings,
+        max_dev_queries=args.max_dev,
+        passage_template=args.passage_template,
+        default_category=args.default_category,
+        surface_variants=not args.no_variants,
+    )
+    result = dataset.build_dataset(_paths(args), args.out, seed=args.seed, config=config,
+                                   columns=args.columns)
+    if args.json:
+        print(json.dumps(result.stats, ensure_ascii=False, indent=2))
+    else:
+        print(dataset.format_stats(result.stats))
+        print(f"\n{result.merge_report.summary()}; wrote {result.out_dir}")
+    return 0

@@ -1,0 +1,92 @@
+"""``termfit eval``: compare retrieval systems on a data split or on your own queries."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+HELP = "evaluate bm25 / acronym / dense / hybrid retrieval and write JSON, markdown and PNG"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    src = p.add_argument_group("what to evaluate (a data folder, or your own files)")
+    src.add_argument("--data", help="folder written by `termfit data build`")
+    src.add_argument("--split", default="heldout-phrasings",
+                     help="heldout-terms | heldout-phrasings | dev (default: %(default)s)")
+    src.add_argument("--queries", help="JSONL: {id, text, relevant: [corpus ids]}")
+    src.add_argument("--corpus", help="JSONL: {id, text}")
+    src.add_argument("--dev-queries", help="JSONL of dev queries for tuning the hybrid "
+                     "(default with --data: queries-dev.jsonl)")
+    p.add_argument("--system", default="all",
+                   help="bm25 | acronym | dense | hybrid | all, or a comma list (default: all)")
+    p.add_argument("--model", default=None,
+                   help="model for dense/hybrid: default, a local folder or a HF id")
+    p.add_argument("--out", help="report JSON path; .md and .png are written beside it")
+    p.add_argument("--limit-queries", type=int, default=None, metavar="N",
+                   help="evaluate a fixed random sample of N queries")
+    p.add_argument("--limit-dev", type=int, default=300, metavar="N",
+                   help="dev queries used to tune the hybrid (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=0, help="sampling seed (default: %(default)s)")
+    p.add_argument("--tokenizer", default="ngram", choices=["ngram", "kiwi"],
+                   help="BM25 tokenizer (default: %(default)s)")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--no-cache", action="store_true", help="do not cache corpus embeddings")
+    p.add_argument("--training-log", metavar="FILE",
+                   help="trainer_state.json or CSV (step, ndcg@10): plot NDCG@10 against step "
+                   "to --plot (or beside --out)")
+    p.add_argument("--plot", help="PNG path for --training-log")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def run(args: argparse.Namespace) -> int:
+    from termfit import evaluate as ev
+    from termfit.errors import InputError, Problem
+
+    if args.training_log:
+        png = args.plot or (Path(args.out).with_suffix(".training.png") if args.out
+                            else Path(args.training_log).with_suffix(".png"))
+        ev.plot_training_log(args.training_log, png)
+        print(f"wrote {png}")
+        if not (args.data or args.queries):
+            return 0
+    if args.limit_queries is not None and args.limit_queries < 1:
+        raise InputError(Problem("--limit-queries", "must be at least 1"))
+    systems = list(ev.SYSTEMS) if args.system == "all" else [
+        s.strip() for s in args.system.split(",") if s.strip()]
+    bad = [s for s in systems if s not in ev.SYSTEMS]
+    if bad or not systems:
+        raise InputError(Problem("--system", f"unknown system {', '.join(bad) or '(none)'}; "
+                                 "expected " + ", ".join(ev.SYSTEMS) + " or all"))
+    dev_path = args.dev_queries
+    if args.data:
+        if args.queries or args.corpus:
+            raise InputError(Problem("--data", "give either --data or --queries/--corpus"))
+        qpath, cpath = ev.split_paths(args.data, args.split)
+        name = f"{Path(args.data).name}/{args.split}"
+        if dev_path is None and args.split != "dev":
+            cand = Path(args.data) / "queries-dev.jsonl"
+            dev_path = cand if cand.is_file() else None
+    elif args.queries and args.corpus:
+        qpath, cpath, name = Path(args.queries), Path(args.corpus), Path(args.queries).stem
+    else:
+        raise InputError(Problem("termfit eval", "give --data DIR [--split S], or --queries Q.jsonl "
+                                 "and --corpus C.jsonl"))
+    corpus = ev.load_corpus(cpath)
+    ids = {c["id"] for c in corpus}
+    queries = ev.sample(ev.load_queries(qpath, ids), args.limit_queries, args.seed)
+    dev = None
+    if "hybrid" in systems and dev_path:
+        dev = ev.sample(ev.load_queries(dev_path, ids), args.limit_dev, args.seed)
+    report = ev.run_eval(
+        systems, queries, corpus, args.model, dev_queries=dev, out=args.out, name=name,
+        tokenizer=args.tokenizer, batch_size=args.batch_size,
+        cache=False if args.no_cache else None, show_progress=not args.quiet,
+        extra={"split": args.split if args.data else None, "queries_file": str(qpath),
+               "corpus_file": str(cpath), "limit_queries": args.limit_queries,
+               "seed": args.seed, "dev_queries": len(dev) if dev else 0},
+    )
+    sys.stdout.write(ev.markdown_table(report))
+    if args.out:
+        print(f"\nwrote {args.out} (+ .md, .png)")
+    return 0

@@ -1,0 +1,28 @@
+"""``termfit index``: embed a glossary's passages once into an index folder."""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "embed every glossary entry once into a search index folder"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", default=None,
+                   help="model folder, hub id or 'default' (offline multilingual-e5-small)")
+    p.add_argument("--glossary", nargs="+", default=None, metavar="G",
+                   help="glossary JSONL file(s) (default: the starter glossary)")
+    p.add_argument("--out", required=True, help="index folder to write (replaced atomically)")
+    p.add_argument("--batch-size", type=int, default=64)
+
+
+def run(args: argparse.Namespace) -> int:
+    from termfit.index import build_index, load_index
+
+    out = build_index(args.out, glossary=args.glossary, model=args.model,
+                      batch_size=args.batch_size)
+    m = load_index(out).manifest
+    ann = " + HNSW" if m.get("ann") else ""
+    print(f"{out}: {m['n_entries']} entries, {m['n_passages']} passages, dim {m['dim']}{ann}, "
+          f"model {m['model']} ({m['model_fingerprint'][:12]})")
+    return 0

@@ -1,0 +1,320 @@
+"""Build and load a search index: every glossary entry's passages embedded once.
+
+An index is a folder written atomically (:func:`termfit.fileio.atomic_directory`)::
+
+    manifest.json     model fingerprint, glossary hash, dims, passage template, ...
+    entries.jsonl     one row per glossary entry (id, abbr, expansion, ko, category, ...)
+    embeddings.npy    float32 [n_passages, dim], L2-normalised
+    passage_entry.npy int32 [n_passages]: the entry each passage belongs to
+    ann.usearch       approximate (HNSW) index, only above ``ANN_THRESHOLD`` passages
+
+An entry's dense score is the maximum over its passages.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from termfit import __version__
+from termfit.errors import InputError, Problem, TermfitError
+from termfit.fileio import atomic_directory, read_jsonl, write_json, write_jsonl
+from termfit.glossary import default_glossary_path, load_glossary
+
+logger = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+# Passage counts at or above this get an HNSW index (usearch) next to the exact matrix.
+# Measured with benchmarks/index_ann.py on 2 CPU cores (see docs/search.md): below about
+# 200k passages exact cosine (one matrix product) answers a query faster than HNSW.
+ANN_THRESHOLD = 200_000
+
+# The seed model's training passages: "AMF (Technical)", "Access and Mobility ... (기술)".
+CATEGORY_LABELS = {
+    "technical": ("Technical", "기술"),
+    "conceptual": ("Conceptual", "개념"),
+    "application": ("Application", "활용"),
+}
+PASSAGE_TEMPLATE = {
+    "abbr": "{abbr} ({label_en})",
+    "expansion": "{expansion} ({label_ko})",
+    "ko": "{ko} ({label_ko})",
+    "no_category": "{text}",
+    "lexical": "{abbr}: {expansion} / {ko} / {aliases}",
+}
+
+
+class IndexMismatchError(TermfitError):
+    """The index was built with another model than the one asked for."""
+
+
+# --- passages ---------------------------------------------------------------------------
+def entry_passages(entry: Any) -> list[str]:
+    """The dense passages of one entry: abbreviation, expansion and each Korean name.
+
+    Follows the seed model's training passages ("AMF (Technical)", "... (기술)"); entries
+    without a category get the bare text.
+    """
+    labels = CATEGORY_LABELS.get(entry.category or "")
+    texts: list[str] = []
+
+    def add(kind: str, text: str) -> None:
+        text = (text or "").strip()
+        if not text:
+            return
+        if labels is None:
+            p = text
+        else:
+            p = PASSAGE_TEMPLATE[kind].format(
+                abbr=text, expansion=text, ko=text, label_en=labels[0], label_ko=labels[1]
+            )
+        if p not in texts:
+            texts.append(p)
+
+    add("abbr", entry.abbr)
+    add("expansion", entry.expansion)
+    for ko in entry.ko or []:
+        add("ko", ko)
+    return texts
+
+
+def lexical_text(entry: Any) -> str:
+    """One combined text per entry for BM25: abbreviation, expansion, Korean names, aliases."""
+    parts = [f"{entry.abbr}: {entry.expansion}", *(entry.ko or []), *(entry.aliases or [])]
+    return " / ".join(p for p in parts if p)
+
+
+def entry_record(entry: Any) -> dict:
+    """The metadata row stored in ``entries.jsonl``."""
+    if hasattr(entry, "__dataclass_fields__"):
+        row = asdict(entry)
+    else:  # pragma: no cover - pydantic or plain objects
+        row = dict(vars(entry))
+    return {k: v for k, v in row.items() if v not in (None, [], "")} | {
+        "ko": list(entry.ko or []),
+        "category": entry.category,
+    }
+
+
+def glossary_hash(entries: Sequence[Any]) -> str:
+    """sha256 of the entries' canonical JSON (independent of file formatting)."""
+    h = hashlib.sha256()
+    for e in entries:
+        h.update(json.dumps(entry_record(e), sort_keys=True, ensure_ascii=False).encode())
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+# --- model fingerprint ---------------------------------------------------------------
+_SAMPLE = 1 << 16
+
+
+def model_fingerprint(model_path: str | os.PathLike) -> str:
+    """A content fingerprint of a model folder, cheap enough to check on every load.
+
+    sha256 over every file's relative name and size, the full content of files up to
+    192 KiB (configs, tokenizer settings) and the first, middle and last 64 KiB of larger
+    files (weights). Copies and moves keep the fingerprint (no mtimes); retraining changes
+    it. A fine-tuned copy that differs only in the middle of a weights file would collide,
+    which training never produces (every tensor changes).
+    """
+    root = Path(model_path)
+    if not root.is_dir():
+        raise TermfitError(f"cannot fingerprint model {root}: not a folder")
+    h = hashlib.sha256()
+    files = sorted(
+        p for p in root.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
+        and p.name.lower() not in ("readme.md", "license", "notice")
+    )
+    for p in files:
+        size = p.stat().st_size
+        h.update(f"{p.relative_to(root).as_posix()}\0{size}\0".encode())
+        with open(p, "rb") as fh:
+            if size <= 3 * _SAMPLE:
+                h.update(fh.read())
+            else:
+                for off in (0, size // 2, size - _SAMPLE):
+                    fh.seek(off)
+                    h.update(fh.read(_SAMPLE))
+    return h.hexdigest()[:32]
+
+
+# --- build / load ---------------------------------------------------------------------
+@dataclass
+class Index:
+    """A loaded index: entries, passage embeddings and (optionally) an HNSW index."""
+
+    path: Path
+    manifest: dict
+    entries: list[dict]
+    embeddings: np.ndarray  # [n_passages, dim] float32, normalised
+    passage_entry: np.ndarray  # [n_passages] int32
+    ann: Any = None  # usearch.index.Index when present
+
+    @property
+    def dim(self) -> int:
+        return int(self.embeddings.shape[1])
+
+    def dense_scores(self, query_emb: np.ndarray) -> np.ndarray:
+        """Exact cosine per entry (max over its passages): ``[nq, n_entries]``."""
+        sims = np.atleast_2d(np.asarray(query_emb, dtype=np.float32)) @ self.embeddings.T
+        # An entry's passages are contiguous, so a segmented max gives the per-entry max.
+        return np.maximum.reduceat(sims, self._starts, axis=1)
+
+    @property
+    def _starts(self) -> np.ndarray:
+        if getattr(self, "_starts_cache", None) is None:
+            change = np.flatnonzero(np.diff(self.passage_entry)) + 1
+            self._starts_cache = np.concatenate([[0], change]).astype(np.int64)
+        return self._starts_cache
+
+    def dense_topk(self, query_emb: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
+        """Top-``k`` entries per query as (entry index, cosine); HNSW when built."""
+        q = np.atleast_2d(np.asarray(query_emb, dtype=np.float32))
+        k = min(k, len(self.entries))
+        if self.ann is None:
+            scores = self.dense_scores(q)
+            return [_topk_row(row, k) for row in scores]
+        # Over-fetch passages so that k distinct entries survive the max-per-entry merge.
+        per = self.embeddings.shape[0] / max(1, len(self.entries))
+        matches = self.ann.search(q, min(self.embeddings.shape[0], int(k * per * 2) + 8))
+        results = []
+        for i in range(q.shape[0]):
+            m = matches[i] if q.shape[0] > 1 else matches
+            best: dict[int, float] = {}
+            for key, dist in zip(m.keys.tolist(), m.distances.tolist(), strict=True):
+                e = int(self.passage_entry[key])
+                s = 1.0 - float(dist)  # usearch "cos" metric returns 1 - cosine
+                if s > best.get(e, -2.0):
+                    best[e] = s
+            results.append(sorted(best.items(), key=lambda t: -t[1])[:k])
+        return results
+
+
+def _topk_row(row: np.ndarray, k: int) -> list[tuple[int, float]]:
+    idx = np.argpartition(-row, k - 1)[:k] if k < row.shape[0] else np.arange(row.shape[0])
+    idx = idx[np.argsort(-row[idx], kind="stable")]
+    return [(int(i), float(row[i])) for i in idx]
+
+
+def build_index(
+    out: str | os.PathLike,
+    glossary: Sequence[str | os.PathLike] | None = None,
+    model: str | os.PathLike | None = None,
+    batch_size: int = 64,
+    ann_threshold: int = ANN_THRESHOLD,
+    show_progress: bool = True,
+) -> Path:
+    """Embed every entry's passages once and write the index folder atomically."""
+    from termfit.models import load_model, resolve_model_path
+
+    paths = [Path(p) for p in (glossary or [default_glossary_path()])]
+    entries = load_glossary(paths)
+    if not entries:
+        raise InputError(Problem(", ".join(map(str, paths)), "the glossary has no entries"))
+    model_path = resolve_model_path(model)
+    st = load_model(model_path)
+    passages: list[str] = []
+    owner: list[int] = []
+    for i, e in enumerate(entries):
+        for p in entry_passages(e) or [lexical_text(e) or e.id]:
+            passages.append(p)
+            owner.append(i)
+    emb = st.encode(
+        passages, prompt_name="passage", batch_size=batch_size, normalize_embeddings=True,
+        convert_to_numpy=True, show_progress_bar=show_progress,
+    ).astype(np.float32)
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "termfit_version": __version__,
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "model": str(model) if model is not None else "default",
+        "model_path": str(model_path),
+        "model_fingerprint": model_fingerprint(model_path),
+        "glossary": [str(p) for p in paths],
+        "glossary_hash": glossary_hash(entries),
+        "n_entries": len(entries),
+        "n_passages": len(passages),
+        "dim": int(emb.shape[1]),
+        "passage_prompt": (st.prompts or {}).get("passage", ""),
+        "query_prompt": (st.prompts or {}).get("query", ""),
+        "passage_template": PASSAGE_TEMPLATE,
+        "ann": None,
+    }
+    with atomic_directory(out) as tmp:
+        np.save(tmp / "embeddings.npy", emb)
+        np.save(tmp / "passage_entry.npy", np.asarray(owner, dtype=np.int32))
+        write_jsonl(tmp / "entries.jsonl", [entry_record(e) for e in entries])
+        if len(passages) >= ann_threshold:
+            manifest["ann"] = _build_ann(emb, tmp / "ann.usearch")
+        write_json(tmp / "manifest.json", manifest)
+    return Path(out)
+
+
+def _build_ann(emb: np.ndarray, path: Path) -> dict:
+    from usearch.index import Index as UIndex
+
+    params = {"library": "usearch", "metric": "cos", "connectivity": 16,
+              "expansion_add": 128, "expansion_search": 64}
+    ix = UIndex(ndim=emb.shape[1], metric="cos", dtype="f32", connectivity=16,
+                expansion_add=128, expansion_search=64)
+    ix.add(np.arange(emb.shape[0], dtype=np.uint64), emb, log="building ANN index")
+    ix.save(str(path))
+    return params | {"file": path.name}
+
+
+def load_index(path: str | os.PathLike) -> Index:
+    """Load an index folder written by :func:`build_index`, with clear errors."""
+    path = Path(path)
+    mpath = path / "manifest.json"
+    if not mpath.is_file():
+        raise InputError(Problem(str(path), "not an index folder (no manifest.json); "
+                                 "build one with `termfit index`"))
+    try:
+        manifest = json.loads(mpath.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(Problem(str(mpath), f"unreadable manifest: {exc}")) from None
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise InputError(Problem(str(mpath), f"index format {manifest.get('format_version')} "
+                                 f"is not supported (expected {FORMAT_VERSION}); rebuild it"))
+    try:
+        emb = np.load(path / "embeddings.npy", mmap_mode=None)
+        owner = np.load(path / "passage_entry.npy")
+    except (OSError, ValueError) as exc:
+        raise InputError(Problem(str(path), f"damaged index: {exc}")) from None
+    entries = read_jsonl(path / "entries.jsonl")
+    expected = np.arange(len(entries))
+    if (emb.shape != (manifest["n_passages"], manifest["dim"])
+            or len(entries) != manifest["n_entries"] or owner.shape[0] != emb.shape[0]
+            or not np.array_equal(np.unique(owner), expected)
+            or np.any(np.diff(owner) < 0)):
+        raise InputError(Problem(str(path), "damaged index: sizes disagree with manifest.json"))
+    ann = None
+    if manifest.get("ann"):
+        from usearch.index import Index as UIndex
+
+        ann = UIndex.restore(str(path / manifest["ann"]["file"]), view=True)
+        ann.expansion_search = manifest["ann"].get("expansion_search", 64)
+    return Index(path, manifest, entries, emb.astype(np.float32, copy=False), owner, ann)
+
+
+def check_model(index: Index, model_path: str | os.PathLike) -> None:
+    """Refuse a model whose fingerprint differs from the one the index was built with."""
+    fp = model_fingerprint(model_path)
+    if fp != index.manifest["model_fingerprint"]:
+        raise IndexMismatchError(
+            f"index {index.path} was built with model {index.manifest['model']!r} "
+            f"(fingerprint {index.manifest['model_fingerprint']}), but the model given "
+            f"({model_path}) has fingerprint {fp}. Query with the same model, or rebuild "
+            f"the index: termfit index --model {model_path} --out {index.path}"
+        )

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from search_fixtures import write_glossary
+
+from termfit.cli import main
+from termfit.errors import InputError
+from termfit.index import build_index
+from termfit.search import Hit, Searcher
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory, tiny_model_path):
+    d = tmp_path_factory.mktemp("search")
+    g = write_glossary(d / "g.jsonl")
+    return build_index(d / "index", [g], tiny_model_path, show_progress=False)
+
+
+@pytest.fixture(scope="module")
+def searcher(index_dir):
+    return Searcher(index_dir)
+
+
+def test_abbreviation_query_finds_entry(searcher):
+    hits = searcher.search("AMF", k=3)
+    assert isinstance(hits[0], Hit)
+    assert hits[0].abbr == "AMF" and hits[0].ko == ["접근 및 이동성 관리 기능"]
+    assert hits[0].category == "technical"
+    assert hits[0].scorer in ("acronym", "hybrid")
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+@pytest.mark.parametrize("query, abbr", [
+    ("접근 및 이동성 관리 기능이 뭐야?", "AMF"),
+    ("세션 관리", "SMF"),
+    ("What is the User Plane Function?", "UPF"),
+    ("사물 인터넷", "IoT"),
+])
+def test_korean_and_english_queries_lexical(searcher, query, abbr):
+    assert searcher.search(query, k=1, mode="lexical")[0].abbr == abbr
+    assert searcher.search(query, k=1, mode="hybrid")[0].abbr == abbr
+
+
+def test_ambiguous_abbreviation_returns_every_sense(searcher):
+    hits = searcher.search("CP", k=2, mode="lexical")
+    assert {h.expansion for h in hits} == {"Control Plane", "Cyclic Prefix"}
+
+
+def test_modes_and_scorers(searcher):
+    dense = searcher.search("session", k=8, mode="dense")
+    assert len(dense) == 8 and {h.scorer for h in dense} == {"dense"}
+    lex = searcher.search("session management", k=8, mode="lexical")
+    assert lex and {h.scorer for h in lex} <= {"bm25", "acronym", "hybrid"}
+    assert lex[0].abbr == "SMF"
+
+
+def test_search_many_matches_single(searcher):
+    qs = ["AMF", "세션 관리 기능", "Radio Link Failure"]
+    many = searcher.search_many(qs, k=3)
+    assert [[h.id for h in hs] for hs in many] == [
+        [h.id for h in searcher.search(q, k=3)] for q in qs]
+
+
+def test_k_larger_than_index(searcher):
+    assert len(searcher.search("function", k=100, mode="dense")) == 8
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"query": "  "}, "empty query"),
+    ({"query": "AMF", "k": 0}, "k must be at least 1"),
+    ({"query": "AMF", "mode": "fuzzy"}, "unknown mode"),
+])
+def test_bad_search_arguments(searcher, kwargs, match):
+    with pytest.raises(InputError, match=match):
+        searcher.search(**kwargs)
+
+
+def test_cli_search_json_and_text(index_dir, capsys):
+    assert main(["search", "--index", str(index_dir), "AMF", "-k", "2", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["results"][0]["abbr"] == "AMF" and len(out["results"]) == 2
+    assert main(["search", "--index", str(index_dir), "세션", "관리", "--mode", "lexical"]) == 0
+    text = capsys.readouterr().out
+    assert text.splitlines()[0].split()[1] == "SMF" and "세션 관리 기능" in text
+
+
+def test_cli_errors_are_messages(index_dir, tmp_path, capsys):
+    assert main(["search", "--index", str(tmp_path), "AMF"]) == 2
+    assert "not an index folder" in capsys.readouterr().err
+    assert main(["search", "--index", str(index_dir), "AMF", "-k", "0"]) == 2
+
+
+def test_cli_index_refuses_other_model_at_search(index_dir, tmp_path, capsys):
+    from conftest import build_tiny_model
+
+    other = build_tiny_model(tmp_path / "m2", seed=1)
+    assert main(["search", "--index", str(index_dir), "--model", str(other), "AMF"]) == 1
+    assert "was built with model" in capsys.readouterr().err
+
+
+def test_cli_index(tmp_path, tiny_model_path, capsys):
+    g = write_glossary(tmp_path / "g.jsonl")
+    rc = main(["index", "--model", str(tiny_model_path), "--glossary", str(g),
+               "--out", str(tmp_path / "ix")])
+    assert rc == 0
+    assert "8 entries, 22 passages" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_real_model_finds_korean_question(small_model_path, tmp_path):
+    g = write_glossary(tmp_path / "g.jsonl")
+    s = Searcher(build_index(tmp_path / "ix", [g], small_model_path, show_progress=False))
+    assert s.search("이동성 관리를 담당하는 네트워크 기능", k=1, mode="dense")[0].abbr == "AMF"
+    assert s.search("순환 전치", k=1)[0].expansion == "Cyclic Prefix"
