@@ -30,11 +30,13 @@ def built(tmp_path_factory, tiny_model_path):
 def test_passages_follow_seed_template():
     e = Entry(id="amf", abbr="AMF", expansion="Access and Mobility Management Function",
               ko=["접근 및 이동성 관리 기능"], category="technical")
-    assert entry_passages(e) == ["AMF (Technical)", "Access and Mobility Management Function (기술)",
+    assert entry_passages(e) == ["AMF (Technical)",
+                                 "Access and Mobility Management Function (기술)",
                                  "접근 및 이동성 관리 기능 (기술)"]
     bare = Entry(id="rlf", abbr="RLF", expansion="Radio Link Failure")
     assert entry_passages(bare) == ["RLF", "Radio Link Failure"]
-    assert lexical_text(e) == "AMF: Access and Mobility Management Function / 접근 및 이동성 관리 기능"
+    assert lexical_text(e) == (
+        "AMF: Access and Mobility Management Function / 접근 및 이동성 관리 기능")
 
 
 def test_build_writes_consistent_files(built, tiny_model_path):

@@ -18,7 +18,8 @@ def test_ngram_tokenizer_splits_scripts_and_compounds():
 
 def test_strip_label():
     assert strip_label("passage: AAL2 (기술)") == ("AAL2", "ko")
-    assert strip_label("Access Class (C0 to C15) (Conceptual)") == ("Access Class (C0 to C15)", "en")
+    core = "Access Class (C0 to C15)"
+    assert strip_label(f"{core} (Conceptual)") == (core, "en")
     assert strip_label("Access Class (C0 to C15)") == ("Access Class (C0 to C15)", None)
 
 

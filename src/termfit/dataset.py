@@ -410,23 +410,33 @@ def compute_stats(data: dict[str, list[dict]], token_stats: bool = True) -> dict
             }
             for name in QUERY_SPLITS:
                 columns[f"{name}.text"] = [QUERY_PREFIX + r["text"] for r in data[name]]
+            cache: dict[str, int] = {}
             for col, texts in columns.items():
                 if not texts:
                     continue
-                lengths = [len(ids) for ids in tok(texts, add_special_tokens=True)["input_ids"]]
+                todo = list(dict.fromkeys(t for t in texts if t not in cache))
+                for start in range(0, len(todo), 4096):
+                    chunk = todo[start:start + 4096]
+                    for text, enc in zip(chunk, tok.encode_batch(chunk), strict=True):
+                        cache[text] = len(enc.ids)
+                lengths = [cache[t] for t in texts]
                 stats["tokens"][col] = {"min": min(lengths), "mean": round(
                     sum(lengths) / len(lengths), 2), "max": max(lengths)}
     return stats
 
 
 def _tokenizer():
-    """The default model's tokenizer (tokenizer only, no weights), or None if unavailable."""
+    """The default model's tokenizer (the ``tokenizers`` library on its tokenizer.json, no
+    weights; lighter to import than transformers), or None if unavailable."""
     try:
-        from transformers import PreTrainedTokenizerFast
+        from tokenizers import Tokenizer
 
         from termfit.base_model import tokenizer_json_path
 
-        return PreTrainedTokenizerFast(tokenizer_file=str(tokenizer_json_path()))
+        tok = Tokenizer.from_file(str(tokenizer_json_path()))
+        tok.no_truncation()
+        tok.no_padding()
+        return tok
     except Exception:  # noqa: BLE001 - statistics are optional
         return None
 

@@ -205,7 +205,7 @@ def _export_onnx_graph(st, path: Path) -> None:
         def forward(self, input_ids, attention_mask):
             return self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
 
-    ids = torch.tensor([[0, 10, 20, 30, 2], [0, 40, 2, 1, 1]])
+    ids = torch.tensor([[0, 3, 3, 3, 2], [0, 3, 2, 1, 1]])  # ids every vocabulary has
     mask = (ids != 1).long()
     axes = {0: "batch", 1: "sequence"}
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -294,7 +294,8 @@ def export_model(
     from termfit.models import load_model
 
     if format not in FORMATS:
-        raise TermfitError(f"unknown export format {format!r}: expected one of {', '.join(FORMATS)}")
+        raise TermfitError(
+            f"unknown export format {format!r}: expected one of {', '.join(FORMATS)}")
     _check_runtime(format)
     keep = list(keep)
     st = load_model(model_spec) if model_spec is None or isinstance(

@@ -160,6 +160,20 @@ _NUMBER_INITIAL = {"one": "1", "first": "1", "single": "1", "two": "2", "second"
                    "four": "4", "quad": "4", "five": "5", "six": "6"}
 
 
+# Question and function words that do not begin or end a spelled-out term in a query
+# ("What is the ...", "... full form"); without them every pair of query words aligns with
+# some two-letter abbreviation.
+QUERY_WORDS = frozenset("""
+a an the of for to in on at by with from into as and or is are was were be been do does did
+what which who whom whose why how when where whether this that these those it its there
+can could should would will may might must shall please tell me explain explained explains
+describe define definition meaning mean means meant stand stands stood full form forms short
+long name names called call abbreviation abbreviated abbreviate acronym expansion expand
+expanded used use uses using work works working purpose role function main problem solve
+solves about than vs versus between difference compare compared
+""".split())
+
+
 def _norm(s: str) -> str:
     return "".join(c for c in s.lower() if c.isalnum())
 
@@ -228,6 +242,8 @@ class AcronymScorer(_Scorer):
                 s = acronym_score(token, core)
                 if s > 0:
                     hit.append((core, s))
+            if len(self._forward_cache) >= 100_000:  # bounded for long-running servers
+                self._forward_cache.clear()
             self._forward_cache[token] = hit
         return hit
 
@@ -241,6 +257,8 @@ class AcronymScorer(_Scorer):
             words = list(_WORD.finditer(seg.group(0)))
             lows = [w.group(0).lower() for w in words]
             for i, w in enumerate(lows):
+                if w in QUERY_WORDS:
+                    continue
                 first = _NUMBER_INITIAL.get(w, w[0])
                 seconds = set(w[1:]) | {x[0] for x in lows[i + 1 : i + 4]}
                 cands = [c for s in seconds for c in self._abbr_bucket.get((w[0], s), ())]
@@ -253,9 +271,12 @@ class AcronymScorer(_Scorer):
                     max_words = min(len(letters) + self.EXTRA_WORDS, 2 * len(letters))
                     top = 0.0
                     for j in range(i + 1, min(len(words), i + max_words) + 1):
+                        if lows[j - 1] in QUERY_WORDS:
+                            continue
                         start = seg.start() + words[i].start()
                         end = seg.start() + words[j - 1].end()
-                        s = acronym_score(abbr, query[start:end])
+                        s = acronym_score(abbr, query[start:end]) * self._shape(
+                            len(letters), [w.group(0) for w in words[i:j]])
                         if s > top:
                             top = s
                             if s >= 0.6 and j - i >= 2:
@@ -263,6 +284,14 @@ class AcronymScorer(_Scorer):
                     if top > best.get(abbr, 0.0):
                         best[abbr] = top
         return best, spans
+
+    @staticmethod
+    def _shape(n_letters: int, window: list[str]) -> float:
+        """Prior that a query window is a spelled-out term: short abbreviations align with
+        almost any word pair, and terms are usually capitalised."""
+        content = [w for w in window if w.lower() not in QUERY_WORDS] or window
+        caps = sum(w[0].isupper() or w[0].isdigit() for w in content) / len(content)
+        return min(1.0, 0.55 + 0.15 * n_letters) * (0.75 + 0.25 * caps)
 
     def score(self, queries: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(queries), self.n), dtype=np.float32)

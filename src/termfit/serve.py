@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+from pydantic import BaseModel, Field
 
 from termfit import __version__
 from termfit.errors import InputError, Problem, TermfitError
@@ -62,6 +63,41 @@ class ApiError(Exception):
     def body(self) -> dict:
         return {"error": {"message": self.message, "type": self.type, "param": self.param,
                           "code": self.code}}
+
+
+# --- request and response bodies ---------------------------------------------------
+class HitOut(BaseModel):
+    """One search result."""
+
+    id: str
+    abbr: str
+    expansion: str
+    ko: list[str]
+    category: str | None
+    score: float
+    scorer: Literal["dense", "bm25", "acronym", "hybrid"]
+
+
+class SearchOut(BaseModel):
+    """GET /search response."""
+
+    query: str
+    k: int
+    mode: str
+    took_ms: float
+    results: list[HitOut]
+
+
+class EmbeddingsIn(BaseModel):
+    """POST /v1/embeddings request (OpenAI-compatible, plus ``input_type``)."""
+
+    input: str | list[str] = Field(..., description="a string or a list of strings")
+    model: str | None = Field(None, description="ignored: the served model answers")
+    encoding_format: Literal["float", "base64"] = "float"
+    input_type: Literal["query", "passage"] | None = Field(
+        None, description="query|passage apply the E5 prefix; absent embeds the raw text")
+    dimensions: int | None = None
+    user: str | None = None
 
 
 # --- the model worker ---------------------------------------------------------------
@@ -203,7 +239,6 @@ def create_app(
     from fastapi import FastAPI, Query, Request
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import FileResponse, JSONResponse
-    from pydantic import BaseModel, Field
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
     limits = limits or Limits()
@@ -287,25 +322,10 @@ def create_app(
             raise ApiError(503, "model worker is not running", code="not_ready",
                            type="server_error")
         return {"status": "ready", **state.searcher.info(), "reloads": state.reloads,
-                "queued": worker.q.qsize()}
+                "queued": worker.q.qsize(), "model_calls": worker.batches,
+                "jobs": worker.jobs}
 
     # -- search
-    class HitOut(BaseModel):
-        id: str
-        abbr: str
-        expansion: str
-        ko: list[str]
-        category: str | None
-        score: float
-        scorer: Literal["dense", "bm25", "acronym", "hybrid"]
-
-    class SearchOut(BaseModel):
-        query: str
-        k: int
-        mode: str
-        took_ms: float
-        results: list[HitOut]
-
     @app.get("/search", tags=["search"], response_model=SearchOut,
              summary="Ranked glossary entries for a Korean or English query")
     async def search(
@@ -332,15 +352,6 @@ def create_app(
                 "results": [h.to_dict() for h in hits]}
 
     # -- embeddings (OpenAI-compatible)
-    class EmbeddingsIn(BaseModel):
-        input: str | list[str] = Field(..., description="a string or a list of strings")
-        model: str | None = Field(None, description="ignored: the served model answers")
-        encoding_format: Literal["float", "base64"] = "float"
-        input_type: Literal["query", "passage"] | None = Field(
-            None, description="query|passage apply the E5 prefix; absent embeds the raw text")
-        dimensions: int | None = None
-        user: str | None = None
-
     @app.post("/v1/embeddings", tags=["embeddings"],
               summary="OpenAI-compatible embeddings of one or more texts")
     async def embeddings(body: EmbeddingsIn):
@@ -407,11 +418,20 @@ def _static(name: str) -> Path:
 
 
 def serve(index_dir: str | os.PathLike, host: str = "127.0.0.1", port: int = 8000,
-          model: str | None = None, limits: Limits | None = None, log_level: str = "warning"
-          ) -> None:
-    """Run the app with uvicorn (blocking)."""
+          model: str | None = None, limits: Limits | None = None, log_level: str = "warning",
+          threads: int | None = 1) -> None:
+    """Run the app with uvicorn (blocking).
+
+    ``threads`` sets torch's intra-op threads (None: torch's default). One is the default:
+    on a shared 2-core machine two OpenMP threads spin-wait on each other and a query
+    embedding took 20x longer (see docs/search.md); throughput comes from batching instead.
+    """
     import uvicorn
 
+    if threads is not None:
+        import torch
+
+        torch.set_num_threads(threads)
     app = create_app(index_dir, model=model, limits=limits)
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)
 

@@ -45,7 +45,7 @@ def _is_kept_char(ch: str) -> bool:
         return True  # Hangul syllables and jamo
     if 0xA1 <= cp <= 0xFF:  # Latin-1 letters (é, ü...) and signs (°, ·, ×)
         return True
-    return unicodedata.category(ch)[0] in "PS" and cp < 0x3100  # punctuation, symbols
+    return unicodedata.category(ch)[0] in "PS" and cp < 0x3000  # punctuation, symbols
 
 
 def _piece_chars(piece: str) -> str:

@@ -70,8 +70,8 @@ def run(args: argparse.Namespace) -> int:
     elif args.queries and args.corpus:
         qpath, cpath, name = Path(args.queries), Path(args.corpus), Path(args.queries).stem
     else:
-        raise InputError(Problem("termfit eval", "give --data DIR [--split S], or --queries Q.jsonl "
-                                 "and --corpus C.jsonl"))
+        raise InputError(Problem("termfit eval", "give --data DIR [--split S], or "
+                                 "--queries Q.jsonl and --corpus C.jsonl"))
     corpus = ev.load_corpus(cpath)
     ids = {c["id"] for c in corpus}
     queries = ev.sample(ev.load_queries(qpath, ids), args.limit_queries, args.seed)

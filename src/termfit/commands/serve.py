@@ -21,6 +21,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-input-chars", type=int, default=d.max_input_chars)
     p.add_argument("--max-pending", type=int, default=d.max_pending,
                    help="queued model jobs before answering 503 (busy)")
+    p.add_argument("--threads", type=int, default=1,
+                   help="torch threads for the model (default 1; 0 = torch's default)")
     p.add_argument("--log-level", default="warning")
 
 
@@ -32,5 +34,5 @@ def run(args: argparse.Namespace) -> int:
                     max_pending=args.max_pending)
     print(f"serving {args.index} on http://{args.host}:{args.port}/ (docs at /docs)", flush=True)
     serve(args.index, host=args.host, port=args.port, model=args.model, limits=limits,
-          log_level=args.log_level)
+          log_level=args.log_level, threads=args.threads or None)
     return 0

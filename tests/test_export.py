@@ -1,0 +1,132 @@
+"""Export to ONNX / OpenVINO: same pipeline, loadable by load_model, atomic output."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+
+import numpy as np
+import pytest
+
+from termfit.cli import main
+from termfit.errors import TermfitError
+from termfit.export import export_model, exported_model_kwargs, folder_size, read_manifest
+from termfit.models import load_model
+
+TEXTS = ["LTE 기지국 핸드오버", "Radio Resource Control", "무선 자원 제어 RRC"]
+HAS_OPENVINO = all(importlib.util.find_spec(m) for m in ("openvino", "nncf"))
+
+
+@pytest.fixture(scope="module")
+def source(tiny_model, tmp_path_factory):
+    """The tiny model with a small vocabulary, so that exports are quick."""
+    from termfit.trim import trim_vocabulary
+
+    out = tmp_path_factory.mktemp("src") / "model"
+    return trim_vocabulary(tiny_model, TEXTS + ["query: ", "passage: "], out_dir=out,
+                           general_vocab=False), out
+
+
+@pytest.mark.parametrize("fmt,atol", [
+    ("onnx", 1e-5),
+    ("onnx-int8", None),
+    pytest.param("openvino-int8", None,
+                 marks=pytest.mark.skipif(not HAS_OPENVINO, reason="openvino/nncf missing")),
+])
+def test_export_matches_pytorch(source, tmp_path, fmt, atol):
+    st, path = source
+    out = export_model(str(path), fmt, tmp_path / fmt)
+    manifest = read_manifest(out)
+    assert manifest["format"] == fmt
+    assert manifest["vocab_size"] == st[0].auto_model.config.vocab_size
+    model = load_model(out)
+    assert model.prompts["query"] == "query: "
+    for prompt in (None, "query"):
+        want = st.encode(TEXTS, prompt_name=prompt)
+        got = model.encode(TEXTS, prompt_name=prompt)
+        assert got.shape == want.shape
+        np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-4)  # Normalize kept
+        if atol is not None:
+            np.testing.assert_allclose(got, want, atol=atol)
+        else:
+            assert (got * want).sum(axis=1).min() > 0.98
+    single = model.encode("RRC")
+    assert single.shape == (st.get_sentence_embedding_dimension(),)
+
+
+def test_export_with_trim(tiny_model_path, tmp_path):
+    out = export_model(str(tiny_model_path), "onnx", tmp_path / "t", trim=True, keep=TEXTS,
+                       general_vocab=False)
+    assert read_manifest(out)["trimmed"] is True
+    assert read_manifest(out)["vocab_size"] < 300
+    ref = load_model(tiny_model_path)
+    np.testing.assert_allclose(load_model(out).encode(TEXTS), ref.encode(TEXTS), atol=1e-5)
+
+
+def test_failed_export_leaves_previous_folder(source, tmp_path, monkeypatch):
+    import termfit.export as ex
+
+    _, path = source
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("old")
+
+    def boom(*a, **k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(ex, "_optimize_onnx", boom)
+    with pytest.raises(RuntimeError):
+        export_model(str(path), "onnx", out)
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+    assert (out / "keep.txt").read_text() == "old"
+
+
+def test_bad_format_and_foreign_modules(tmp_path):
+    with pytest.raises(TermfitError, match="unknown export format"):
+        export_model(None, "tensorrt", tmp_path / "x")
+    assert not (tmp_path / "x").exists()
+    assert exported_model_kwargs(tmp_path) == {}
+    (tmp_path / "termfit_export.json").write_text("{}")
+    (tmp_path / "modules.json").write_text(json.dumps([{"type": "evil.Module"}]))
+    with pytest.raises(TermfitError, match="unexpected module type"):
+        exported_model_kwargs(tmp_path)
+
+
+def test_cli_export(source, tmp_path, capsys):
+    _, path = source
+    out = tmp_path / "cli"
+    assert main(["export", "--model", str(path), "--format", "onnx-int8", "--out", str(out)]) == 0
+    assert "MB on disk" in capsys.readouterr().out
+    assert folder_size(out) > 0 and (out / "onnx" / "model.onnx").is_file()
+
+
+def test_cli_errors(source, tmp_path, capsys):
+    _, path = source
+    bad = tmp_path / "g.jsonl"
+    bad.write_text('{"abbr": "RRC"}\nnot json\n')
+    code = main(["export", "--model", str(path), "--format", "onnx", "--trim",
+                 "--keep-glossary", str(bad), "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2 and "g.jsonl:2" in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists()
+    code = main(["export", "--model", str(path), "--format", "onnx", "--no-general-vocab",
+                 "--out", str(tmp_path / "o")])
+    assert code == 1 and "--trim" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["export", "--format", "onnx-fp16", "--out", str(tmp_path / "o")])
+
+
+@pytest.mark.slow
+def test_real_model_trim_keeps_glossary_embeddings(small_model_path, shared_data):
+    from termfit.commands.export import glossary_texts
+    from termfit.trim import trim_vocabulary
+
+    texts = glossary_texts([str(shared_data / "telecom_glossary.jsonl")])
+    st = load_model(small_model_path)
+    trimmed = trim_vocabulary(st, texts)
+    sample = texts[::97][:40]
+    np.testing.assert_allclose(
+        trimmed.encode(sample, prompt_name="passage"), st.encode(sample, prompt_name="passage"),
+        atol=1e-5,
+    )
+    assert trimmed[0].auto_model.config.vocab_size < 60_000

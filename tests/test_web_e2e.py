@@ -1,0 +1,80 @@
+"""Start the real server and drive the page in headless Chromium (Playwright)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+
+import pytest
+from search_fixtures import write_glossary
+
+from termfit.index import build_index
+from termfit.serve import create_app
+
+CHROMIUM = os.environ.get("TERMFIT_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+def _chromium() -> str:
+    path = CHROMIUM if os.path.isfile(CHROMIUM) else shutil.which("chromium")
+    if not path:
+        pytest.skip(f"no system Chromium at {CHROMIUM} (apt-get install -y chromium)")
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, tiny_model_path):
+    uvicorn = pytest.importorskip("uvicorn")
+    d = tmp_path_factory.mktemp("web")
+    index = build_index(d / "index", [write_glossary(d / "g.jsonl")], tiny_model_path,
+                        show_progress=False)
+    port = _free_port()
+    config = uvicorn.Config(create_app(index, reload_on_sighup=False), host="127.0.0.1",
+                            port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_korean_query_in_browser(server):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    executable = _chromium()
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(locale="ko-KR")
+            page.goto(server + "/")
+            assert page.title().startswith("termfit")
+            page.locator("#q").press_sequentially("세션 관리 기능이란", delay=20)
+            first = page.locator("li.hit").first
+            first.wait_for(timeout=15_000)
+            sync_api.expect(first).to_have_attribute("data-abbr", "SMF", timeout=15_000)
+            text = first.inner_text()
+            assert "Session Management Function" in text and "세션 관리 기능" in text
+            assert "기술" in text  # category, in Korean
+            # switching the interface language keeps the results and relabels them
+            page.click("#lang")
+            sync_api.expect(page.locator("li.hit").first).to_contain_text("Technical")
+            # bad input is shown as an error message, not a broken page
+            page.fill("#q", "x" * 300)
+            sync_api.expect(page.locator("#status")).to_have_class("error", timeout=15_000)
+        finally:
+            browser.close()
