@@ -160,6 +160,8 @@ def _payload(args: argparse.Namespace, tmp: Path) -> Path:
     rng = random.Random(0)
     lat = [q["text"] for q in rng.sample(queries, min(args.latency_queries, len(queries)))]
     payload = {"latency_queries": lat, "queries": queries, "corpus": corpus}
+    if args.skip_ndcg:
+        payload["queries"], payload["corpus"] = [], []
     path = tmp / "payload.json"
     path.write_text(json.dumps(payload, ensure_ascii=False))
     return path
@@ -192,6 +194,7 @@ def main() -> int:
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--batch-seconds", type=float, default=5.0)
     ap.add_argument("--max-seq-length", type=int, default=512)
+    ap.add_argument("--skip-ndcg", action="store_true", help="speed, size and memory only")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "inference.json"))
     # worker mode (internal)
     ap.add_argument("--variant", help=argparse.SUPPRESS)

@@ -130,3 +130,13 @@ def test_real_model_trim_keeps_glossary_embeddings(small_model_path, shared_data
         atol=1e-5,
     )
     assert trimmed[0].auto_model.config.vocab_size < 60_000
+
+
+def test_exports_have_distinct_fingerprints(source, tmp_path):
+    from termfit.evaluate import model_fingerprint
+
+    _, path = source
+    a = load_model(export_model(str(path), "onnx", tmp_path / "a"))
+    b = load_model(export_model(str(path), "onnx-int8", tmp_path / "b"))
+    assert model_fingerprint(a) != model_fingerprint(b)
+    assert model_fingerprint(a) == model_fingerprint(load_model(tmp_path / "a"))

@@ -13,7 +13,7 @@ from search_fixtures import ROWS, write_glossary
 from termfit.errors import InputError
 from termfit.index import build_index
 from termfit.search import Searcher
-from termfit.serve import Limits, create_app, embedding_from_base64
+from termfit.serve import ApiError, Limits, Worker, create_app, embedding_from_base64
 
 fastapi = pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
@@ -132,6 +132,9 @@ def test_malformed_and_oversized_bodies(client):
     r = client.post("/v1/embeddings", content=b'{"input": "AMF"',
                     headers={"content-type": "application/json"})
     assert err(r, 400)["code"] == "invalid_json"
+    r = client.post("/v1/embeddings", content=b'{"input": "AMF"}',
+                    headers={"content-type": "application/x-www-form-urlencoded"})
+    assert "Content-Type: application/json" in err(r, 400)["message"]
     r = client.post("/v1/embeddings", content=json.dumps({"input": "x" * 30_000}),
                     headers={"content-type": "application/json"})
     assert err(r, 413)["code"] == "body_too_large"
@@ -184,3 +187,27 @@ def test_reload_swaps_index_without_dropping_requests(index_dir, tmp_path, tiny_
         (live / "manifest.json").unlink()
         assert err(c.post("/admin/reload"), 409)["code"] == "reload_failed"
         assert c.get("/search", params={"q": "NAS"}).status_code == 200
+
+
+def test_full_queue_answers_busy():
+    release = threading.Event()
+
+    class SlowSearcher:
+        def search_many(self, queries, k, mode):
+            release.wait(10)
+            return [[] for _ in queries]
+
+    class State:
+        searcher = SlowSearcher()
+
+    worker = Worker(State(), Limits(max_pending=1, max_batch=1))
+    futures, busy = [], []
+    for _ in range(3):
+        try:
+            futures.append(worker.submit("search", "AMF", 5, "hybrid"))
+        except ApiError as exc:
+            busy.append(exc.status)
+    assert busy and set(busy) == {503}
+    release.set()
+    assert all(f.result(timeout=10)[0] == [] for f in futures)
+    worker.stop()

@@ -33,9 +33,10 @@ from termfit.glossary import default_glossary_path, load_glossary
 logger = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
-# Passage counts at or above this get an HNSW index (usearch) next to the exact matrix.
-# Measured with benchmarks/index_ann.py on 2 CPU cores (see docs/search.md): below about
-# 200k passages exact cosine (one matrix product) answers a query faster than HNSW.
+# Passage counts at or above this also get an HNSW index (usearch). Measured with
+# benchmarks/index_ann.py on 2 shared cores, one thread (docs/search.md): exact cosine costs
+# 10 ms per query at 100k passages, still under the ~25 ms of embedding the query, with
+# perfect recall and no build time; HNSW is faster but loses recall and takes minutes to build.
 ANN_THRESHOLD = 200_000
 
 # The seed model's training passages: "AMF (Technical)", "Access and Mobility ... (기술)".

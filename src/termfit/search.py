@@ -7,6 +7,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -66,7 +67,10 @@ class Searcher:
 
         self.index = index if isinstance(index, Index) else load_index(index)
         m = self.index.manifest
-        spec = model if model is not None else m["model_path"]
+        if model is not None:
+            spec = model
+        else:  # the folder it was built with; the spec ("default", hub id) on another machine
+            spec = m["model_path"] if Path(m["model_path"]).is_dir() else m["model"]
         self.model_path = resolve_model_path(spec)
         check_model(self.index, self.model_path)
         self.model = st_model if st_model is not None else load_model(self.model_path)

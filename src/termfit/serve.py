@@ -151,14 +151,14 @@ class Worker:
             searcher = self.state.searcher  # one consistent index for the whole batch
             groups: dict[tuple, list[_Job]] = {}
             for j in jobs:
-                key = (j.kind, j.payload[-1])  # mode for search, input_type for embed
+                key = (j.kind, j.payload[1:])  # (k, mode) for search, input_type for embed
                 groups.setdefault(key, []).append(j)
             for (kind, opt), group in groups.items():
                 try:
                     if kind == "search":
-                        self._search(searcher, group, opt)
+                        self._search(searcher, group, *opt)
                     else:
-                        self._embed(searcher, group, opt)
+                        self._embed(searcher, group, *opt)
                 except Exception as exc:  # pass any failure to the waiting requests
                     for j in group:
                         if not j.future.done():
@@ -167,11 +167,10 @@ class Worker:
             self.jobs += len(jobs)
 
     @staticmethod
-    def _search(searcher: Searcher, group: list[_Job], mode: str) -> None:
-        k = max(j.payload[1] for j in group)
+    def _search(searcher: Searcher, group: list[_Job], k: int, mode: str) -> None:
         results = searcher.search_many([j.payload[0] for j in group], k=k, mode=mode)
         for j, hits in zip(group, results, strict=True):
-            j.future.set_result((hits[: j.payload[1]], searcher))
+            j.future.set_result((hits, searcher))
 
     @staticmethod
     def _embed(searcher: Searcher, group: list[_Job], input_type: str | None) -> None:
@@ -275,9 +274,13 @@ def create_app(
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError):
         errs = exc.errors()
-        if any(e.get("type") == "json_invalid" for e in errs):
-            return JSONResponse(ApiError(400, "malformed JSON body", code="invalid_json").body(),
-                                status_code=400)
+        ctype = request.headers.get("content-type", "")
+        not_json = request.method == "POST" and "json" not in ctype
+        if any(e.get("type") == "json_invalid" for e in errs) or (
+                not_json and any(tuple(e.get("loc", ())) == ("body",) for e in errs)):
+            msg = ("the body must be JSON sent with Content-Type: application/json"
+                   if not_json else "malformed JSON body")
+            return JSONResponse(ApiError(400, msg, code="invalid_json").body(), status_code=400)
         first = errs[0] if errs else {}
         loc = [str(x) for x in first.get("loc", ()) if x not in ("body", "query")]
         param = ".".join(loc) or None
@@ -422,17 +425,21 @@ def serve(index_dir: str | os.PathLike, host: str = "127.0.0.1", port: int = 800
           threads: int | None = 1) -> None:
     """Run the app with uvicorn (blocking).
 
-    ``threads`` sets torch's intra-op threads (None: torch's default). One is the default:
-    on a shared 2-core machine two OpenMP threads spin-wait on each other and a query
-    embedding took 20x longer (see docs/search.md); throughput comes from batching instead.
+    ``threads`` caps torch's, OpenMP's and BLAS's thread pools (None: their defaults). One
+    is the default: on a shared 2-core machine two pool threads spin-wait on each other and
+    a query embedding took up to 20x longer (see docs/search.md); throughput comes from
+    batching instead.
     """
     import uvicorn
 
     if threads is not None:
         import torch
+        from threadpoolctl import threadpool_limits
 
         torch.set_num_threads(threads)
+        threadpool_limits(threads)  # numpy's OpenBLAS and any other OpenMP runtime
     app = create_app(index_dir, model=model, limits=limits)
+    print(f"serving {index_dir} on http://{host}:{port}/ (API docs at /docs)", flush=True)
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)
 
 

@@ -159,7 +159,10 @@ class EntityBatchSampler(NoDuplicatesBatchSampler):
 
     def __init__(self, dataset, batch_size, drop_last, valid_label_columns=None,
                  generator=None, seed=0, **kwargs):
-        super().__init__(dataset, batch_size, drop_last, valid_label_columns, generator, seed)
+        import torch
+
+        super().__init__(dataset, batch_size, drop_last, valid_label_columns,
+                         generator if generator is not None else torch.Generator(), seed)
         cols = [c for c in GROUP_COLUMNS if c in dataset.column_names]
         text_cols = [c for c in dataset.column_names
                      if c not in cols and c not in (valid_label_columns or [])]

@@ -32,7 +32,6 @@ def run(args: argparse.Namespace) -> int:
     limits = Limits(max_k=args.max_k, max_query_chars=args.max_query_chars,
                     max_inputs=args.max_inputs, max_input_chars=args.max_input_chars,
                     max_pending=args.max_pending)
-    print(f"serving {args.index} on http://{args.host}:{args.port}/ (docs at /docs)", flush=True)
     serve(args.index, host=args.host, port=args.port, model=args.model, limits=limits,
           log_level=args.log_level, threads=args.threads or None)
     return 0

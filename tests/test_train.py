@@ -1,0 +1,206 @@
+"""Training: recipe validation, the entity-aware sampler, a tiny end-to-end run, resume, DDP."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from termfit.errors import InputError, TermfitError
+from termfit.train import (
+    BUILTIN_RECIPES,
+    EntityBatchSampler,
+    Recipe,
+    load_recipe,
+    read_train_data,
+    train,
+)
+
+
+def _write_data(d: Path) -> Path:
+    """A small data folder in the shape of 'termfit data build'."""
+    entries = [
+        ("aal2", "AAL2", "ATM Adaptation Layer 2"), ("aal5", "AAL5", "ATM Adaptation Layer 5"),
+        ("cp-control", "CP", "Control Plane"), ("cp-prefix", "CP", "Cyclic Prefix"),
+        ("amf", "AMF", "Access and Mobility Management Function"),
+        ("smf", "SMF", "Session Management Function"), ("upf", "UPF", "User Plane Function"),
+        ("ofdm", "OFDM", "Orthogonal Frequency Division Multiplexing"),
+        ("harq", "HARQ", "Hybrid Automatic Repeat Request"), ("mme", "MME", "Mobility Management Entity"),
+        ("pdu", "PDU", "Protocol Data Unit"), ("qos", "QoS", "Quality of Service"),
+    ]
+    d.mkdir(parents=True, exist_ok=True)
+    corpus, train_rows, queries = [], [], []
+    for eid, abbr, exp in entries:
+        for kind, text in (("abbr", abbr), ("expansion", exp)):
+            for lang, label in (("ko", "기술"), ("en", "Technical")):
+                corpus.append({"id": f"{eid}-{kind}-{lang}", "text": f"{text} ({label})",
+                               "entry_id": eid, "kind": kind, "label_lang": lang})
+        for i, (q, pos, neg) in enumerate([
+            (f"What does {abbr} stand for?", f"{exp} (Technical)", f"{abbr} (Technical)"),
+            (f"{abbr}는 무엇의 약어인가요?", f"{exp} (기술)", f"{abbr} (기술)"),
+            (f"What is the abbreviation for {exp}?", f"{abbr} (Technical)", f"{exp} (Technical)"),
+            (f"{exp}의 약어는?", f"{abbr} (기술)", f"{exp} (기술)"),
+            (f"{abbr} meaning", f"{exp} (Technical)", f"{abbr} (Technical)"),
+        ]):
+            train_rows.append({"anchor": "query: " + q, "positive": "passage: " + pos,
+                               "negative_echo": "passage: " + neg, "entry_id": eid,
+                               "lang": "en", "direction": "abbr2exp", "template": f"t{i}"})
+        queries.append({"id": f"q-{eid}", "text": f"Explain {abbr} in one line",
+                        "relevant": [f"{eid}-expansion-en", f"{eid}-expansion-ko"],
+                        "entry_id": eid, "lang": "en", "direction": "abbr2exp"})
+    def dump(name, rows):
+        (d / name).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    dump("corpus.jsonl", corpus)
+    dump("train.jsonl", train_rows)
+    dump("queries-dev.jsonl", queries)
+    dump("queries-heldout-phrasings.jsonl", queries)
+    dump("entries.jsonl", [{"id": e, "abbr": a, "expansion": x} for e, a, x in entries])
+    return d
+
+
+@pytest.fixture
+def data_dir(tmp_path) -> Path:
+    return _write_data(tmp_path / "data")
+
+
+def _recipe(model: Path, **kw) -> Recipe:
+    base = dict(base_model=str(model), learning_rate=1e-3, batch_size=8, max_steps=4,
+                eval_steps=1000, eval_queries=5, save_steps=2, logging_steps=1,
+                final_eval=False, bf16=False, warmup_ratio=0.0, lr_scheduler_type="linear")
+    base.update(kw)
+    return Recipe(**base)
+
+
+def test_builtin_recipes_load():
+    for name in BUILTIN_RECIPES:
+        r = load_recipe(name)
+        assert r.loss in ("mnrl", "cached_mnrl") and r.scale == 20.0
+    seed = load_recipe("seed-e5-large")
+    assert (seed.base_model, seed.learning_rate, seed.batch_size, seed.epochs) == (
+        "intfloat/multilingual-e5-large", 1e-5, 64, 3)
+    assert (seed.weight_decay, seed.warmup_ratio, seed.lr_scheduler_type) == (0.01, 0.1, "cosine")
+
+
+def test_recipe_errors_name_the_key_and_line(tmp_path):
+    p = tmp_path / "r.yaml"
+    p.write_text("learning_rate: 1e-4\nbatchsize: 64\nbatch_sampler: random\nscale: -2\n")
+    with pytest.raises(InputError) as err:
+        load_recipe(p)
+    text = str(err.value)
+    assert f"{p}:2 [batchsize]: unknown key" in text
+    assert f"{p}:3 [batch_sampler]" in text and "'random'" in text
+    assert f"{p}:4 [scale]" in text
+    p.write_text("- not\n- a mapping\n")
+    with pytest.raises(InputError, match="mapping"):
+        load_recipe(p)
+    with pytest.raises(InputError, match="recipe file not found"):
+        load_recipe(tmp_path / "missing.yaml")
+
+
+def test_entity_sampler_keeps_one_pair_per_entry_and_abbreviation(data_dir):
+    import random
+
+    from termfit.train import build_train_dataset
+
+    data = read_train_data(data_dir)
+    ds = build_train_dataset(data, Recipe(batch_sampler="entity"), random.Random(0))
+    assert {"group_entry", "group_abbr"} <= set(ds.column_names)
+    sampler = EntityBatchSampler(ds, batch_size=8, drop_last=True, seed=3)
+    batches = list(sampler)
+    assert len(batches) == len(sampler) > 0
+    for batch in batches:
+        rows = [ds[i] for i in batch]
+        assert len({r["group_entry"] for r in rows}) == len(rows)
+        assert len({r["group_abbr"] for r in rows}) == len(rows)  # CP senses never together
+    assert batches == list(EntityBatchSampler(ds, batch_size=8, drop_last=True, seed=3))
+    sampler.set_epoch(1)
+    assert list(sampler) != batches
+
+
+def test_train_tiny_end_to_end(data_dir, tiny_model_path, tmp_path):
+    from sentence_transformers import SentenceTransformer
+
+    out = tmp_path / "model"
+    recipe = _recipe(tiny_model_path, hard_negatives="echo", trim_vocabulary=True,
+                     general_vocab_size=500, embedding_learning_rate=1e-2, eval_steps=2,
+                     final_eval=True)
+    result = train(data_dir, recipe, out)
+    assert result.steps == 4
+    assert [r["step"] for r in result.log if r["ndcg@10"] is not None] == [2, 4]
+    model = SentenceTransformer(str(out), device="cpu")
+    assert model[0].auto_model.get_input_embeddings().num_embeddings < 5000
+    assert model.encode(["query: AMF"]).shape == (1, 32)
+    resolved = yaml.safe_load((out / "termfit_recipe.yaml").read_text())
+    assert resolved["hard_negatives"] == "echo" and resolved["_resolved"]["steps"] == 4
+    card = (out / "README.md").read_text()
+    assert "- ko" in card and "- en" in card and "license: mit" in card
+    assert "MultipleNegativesRankingLoss" in card
+    assert (out / "training_curve.png").stat().st_size > 1000
+    assert any(k.startswith("heldout-phrasings") for k in result.metrics)
+    with pytest.raises(TermfitError, match="--resume"):
+        train(data_dir, recipe, tmp_path / "model")  # checkpoints of that run are still there
+
+
+def test_resume_continues_exactly(data_dir, tiny_model_path, tmp_path, monkeypatch):
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from transformers import TrainerCallback
+
+    import termfit.train as tr
+
+    recipe = _recipe(tiny_model_path)
+    train(data_dir, recipe, tmp_path / "straight")
+
+    class Interrupt(TrainerCallback):
+        def on_step_end(self, args, state, control, **kw):
+            if state.global_step == 2:
+                raise KeyboardInterrupt
+
+    original = tr._callbacks
+    monkeypatch.setattr(tr, "_callbacks", lambda r, s: [*original(r, s), Interrupt()])
+    with pytest.raises(TermfitError, match="interrupted at step 2"):
+        train(data_dir, recipe, tmp_path / "resumed")
+    assert not (tmp_path / "resumed").exists()
+    monkeypatch.setattr(tr, "_callbacks", original)
+    train(data_dir, recipe, tmp_path / "resumed", resume=True)
+    a = SentenceTransformer(str(tmp_path / "straight"), device="cpu").state_dict()
+    b = SentenceTransformer(str(tmp_path / "resumed"), device="cpu").state_dict()
+    for k in a:
+        torch.testing.assert_close(a[k], b[k], atol=1e-5, rtol=1e-4, msg=k)
+
+
+def test_cli_train_reports_bad_data(tmp_path, capsys):
+    from termfit.cli import main
+
+    assert main(["train", "--data", str(tmp_path / "nope"), "--out", str(tmp_path / "m")]) == 2
+    assert "data folder not found" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(shutil.which("torchrun") is None and not (
+    Path(sys.executable).parent / "torchrun").exists(), reason="torchrun not installed")
+def test_ddp_two_cpu_processes(data_dir, tiny_model_path, tmp_path):
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(yaml.safe_dump(_recipe(tiny_model_path, gather_across_devices=True,
+                                             max_steps=2).model_dump()))
+    torchrun = shutil.which("torchrun") or str(Path(sys.executable).parent / "torchrun")
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run(
+        [torchrun, "--nproc_per_node=2", "--master_addr=127.0.0.1", f"--master_port={port}", "-m", "termfit", "train",
+         "--data", str(data_dir), "--recipe", str(recipe), "--out", str(tmp_path / "m")],
+        capture_output=True, text=True, timeout=600, env=env,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert (tmp_path / "m" / "model.safetensors").is_file()
+    log = json.loads((tmp_path / "m" / "training_log.json").read_text())["log"]
+    assert log[-1]["step"] == 2
