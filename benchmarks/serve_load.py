@@ -131,7 +131,8 @@ def run_load(host: str, port: int, endpoint: str, queries: list[str], clients: i
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--index", help="index folder; a server is started on a free port")
-    ap.add_argument("--url", help="an already running server instead (http://127.0.0.1:8000)")
+    ap.add_argument("--url", help="an already running server (http://127.0.0.1:8000); with "
+                    "--index too, its entries are the queries")
     ap.add_argument("--clients", default="1,4,16",
                     help=f"comma-separated client counts (each 1..{MAX_CLIENTS})")
     ap.add_argument("--duration", type=float, default=15.0,
@@ -147,8 +148,9 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"--clients must be between 1 and {MAX_CLIENTS}")
     if not 0 < args.duration <= MAX_DURATION:
         ap.error(f"--duration must be in (0, {MAX_DURATION:g}]")
-    if bool(args.index) == bool(args.url):
-        ap.error("give exactly one of --index or --url")
+    if not (args.index or args.url):
+        ap.error("give --index (a server is started) or --url (queries then come from --index "
+                 "when given)")
 
     proc = None
     if args.url:

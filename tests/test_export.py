@@ -140,3 +140,10 @@ def test_exports_have_distinct_fingerprints(source, tmp_path):
     b = load_model(export_model(str(path), "onnx-int8", tmp_path / "b"))
     assert model_fingerprint(a) != model_fingerprint(b)
     assert model_fingerprint(a) == model_fingerprint(load_model(tmp_path / "a"))
+
+
+def test_cli_format_choices_match_library():
+    from termfit import export
+    from termfit.commands import export as cmd
+
+    assert cmd.FORMATS == export.FORMATS

@@ -31,7 +31,8 @@ def _write_data(d: Path) -> Path:
         ("amf", "AMF", "Access and Mobility Management Function"),
         ("smf", "SMF", "Session Management Function"), ("upf", "UPF", "User Plane Function"),
         ("ofdm", "OFDM", "Orthogonal Frequency Division Multiplexing"),
-        ("harq", "HARQ", "Hybrid Automatic Repeat Request"), ("mme", "MME", "Mobility Management Entity"),
+        ("harq", "HARQ", "Hybrid Automatic Repeat Request"),
+        ("mme", "MME", "Mobility Management Entity"),
         ("pdu", "PDU", "Protocol Data Unit"), ("qos", "QoS", "Quality of Service"),
     ]
     d.mkdir(parents=True, exist_ok=True)
@@ -196,7 +197,8 @@ def test_ddp_two_cpu_processes(data_dir, tiny_model_path, tmp_path):
         port = sock.getsockname()[1]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     proc = subprocess.run(
-        [torchrun, "--nproc_per_node=2", "--master_addr=127.0.0.1", f"--master_port={port}", "-m", "termfit", "train",
+        [torchrun, "--nproc_per_node=2", "--master_addr=127.0.0.1", f"--master_port={port}",
+         "-m", "termfit", "train",
          "--data", str(data_dir), "--recipe", str(recipe), "--out", str(tmp_path / "m")],
         capture_output=True, text=True, timeout=600, env=env,
     )

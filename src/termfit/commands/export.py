@@ -7,9 +7,10 @@ import argparse
 HELP = "export a model to ONNX (fp32/int8) or OpenVINO int8, optionally with a trimmed vocabulary"
 
 
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    from termfit.export import FORMATS
+FORMATS = ("onnx", "onnx-int8", "openvino-int8")  # kept in step with termfit.export.FORMATS
 
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", default=None,
                    help="model folder or id (default: the offline multilingual-e5-small)")
     p.add_argument("--format", required=True, choices=FORMATS, help="what to export to")

@@ -4,19 +4,29 @@ from __future__ import annotations
 
 import argparse
 
-HELP = "run the main job on the embedded defaults: prepare the offline model and check it"
+HELP = ("run the whole pipeline on the embedded defaults: offline model, starter glossary, "
+        "data, a short fine-tune, before/after evaluation and a search index")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", default="default", help="model to check (default: offline e5-small)")
+    p.add_argument("--out", default="termfit-quickstart", help="output folder")
+    p.add_argument("--glossary", nargs="*", help="glossary files (default: the starter glossary)")
+    p.add_argument("--model", default="default", help="base model (default: offline e5-small)")
+    p.add_argument("--recipe", default="cpu-e5-small", help="training recipe")
+    p.add_argument("--max-steps", type=int, default=250, help="fine-tuning steps")
+    p.add_argument("--eval-queries", type=int, default=400, help="held-out queries to evaluate")
+    p.add_argument("--check-only", action="store_true",
+                   help="only prepare the model and score the seed card's examples")
 
 
 def run(args: argparse.Namespace) -> int:
     from termfit.models import load_model
-    from termfit.quickstart import format_widget, widget_scores
+    from termfit.quickstart import format_widget, run_pipeline, widget_scores
 
-    print("[1/2] preparing the model ...", flush=True)
-    model = load_model(args.model)
-    print("[2/2] seed card examples (* = best passage):", flush=True)
-    print(format_widget(widget_scores(model)))
+    if args.check_only:
+        model = load_model(args.model)
+        print(format_widget(widget_scores(model)))
+        return 0
+    run_pipeline(args.out, glossary=args.glossary, base_model=args.model, recipe=args.recipe,
+                 max_steps=args.max_steps, eval_queries=args.eval_queries)
     return 0
