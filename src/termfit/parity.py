@@ -42,7 +42,8 @@ EN_WORDS = (
 ABBRS = "AMF SMF UPF 5G NR LTE OFDM HARQ C-RNTI eMBB NB-IoT 3GPP E-UTRA ASN.1 AAL2 3-DES".split()
 EDGE_CASES = [
     "", " ", "  ", "\t", "\n", "a ", "a  ", " a", "  a  b  ", "AMF ", "AMF  는",
-    "ＡＭＦ　는 무엇", "５Ｇ ＮＲ", "ﬁle ﬂow", "①②③ ㈜ ℡ ™", "café naïve", "e\u0301", "\u1100\u1161",
+    "ＡＭＦ　는 무엇", "５Ｇ ＮＲ", "ﬁle ﬂow", "①②③ ㈜ ℡ ™", "café naïve", "e\u0301",
+    "\u1100\u1161",
     "😀 emoji 🚀 테스트 👍🏽", "mixed 한국어 English 日本語 中文", "tab\tseparated\ttext",
     "line\nbreak", "zero\u200bwidth", "nbsp\u00a0space", "``quotes''", "“curly” ‘quotes’",
     "— dash – en", "x" * 300, "가" * 200, "...", "?!", "(R)AN", "E-UTRA/EPC", "ASN.1 ",
