@@ -80,6 +80,11 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # disk full, permissions...: the file and the reason, no traceback
+        logging.getLogger("termfit").debug("details", exc_info=True)
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"termfit {args.command}: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -95,6 +95,9 @@ class BuildConfig:
             problems.append(Problem("heldout_template_fraction", "expected a number in (0, 1)"))
         if self.pairs_per_entry < 1:
             problems.append(Problem("pairs_per_entry", "expected a positive integer"))
+        for name in ("max_heldout_phrasings", "max_dev_queries"):
+            if getattr(self, name) < 0:
+                problems.append(Problem(name, "expected an integer >= 0"))
         bad = set(self.weights) - set(DEFAULT_WEIGHTS)
         if bad:
             problems.append(Problem("weights", f"unknown groups {sorted(bad)}; expected "
@@ -550,4 +553,14 @@ def load_split(data_dir: str | os.PathLike, name: str):
 
 def read_stats(data_dir: str | os.PathLike) -> dict:
     """The ``stats.json`` of a built data directory."""
-    return json.loads((Path(data_dir) / "stats.json").read_text(encoding="utf-8"))
+    path = Path(data_dir) / "stats.json"
+    if not path.is_file():
+        raise InputError(Problem(str(path), "file not found; is this a `termfit data build` "
+                                 "output folder?"))
+    try:
+        stats = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(Problem(str(path), f"unreadable statistics: {exc}")) from None
+    if not isinstance(stats, dict):
+        raise InputError(Problem(str(path), "expected a JSON object"))
+    return stats

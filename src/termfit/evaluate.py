@@ -118,6 +118,8 @@ def sample(queries: Sequence[dict], n: int | None, seed: int = 0) -> list[dict]:
     """A fixed random sample of ``n`` queries (all of them when ``n`` is None or larger)."""
     if n is None or n >= len(queries):
         return list(queries)
+    if n < 0:
+        raise InputError(Problem("sample", f"expected a number of queries >= 0, got {n}"))
     rng = random.Random(seed)
     keep = sorted(rng.sample(range(len(queries)), n))
     return [queries[i] for i in keep]
@@ -553,29 +555,42 @@ def read_training_log(path: str | os.PathLike) -> list[tuple[int, float]]:
             state = json.loads(path.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise InputError(Problem(str(path), f"malformed JSON: {exc}")) from None
-        for rec in state.get("log_history", []) if isinstance(state, dict) else []:
-            key = next((k for k in rec if k.endswith("ndcg@10")), None)
+        history = state.get("log_history", []) if isinstance(state, dict) else []
+        if not isinstance(history, list):
+            raise InputError(Problem(str(path), "expected a list of records", field="log_history"))
+        for i, rec in enumerate(history):
+            key = next((k for k in rec if k.endswith("ndcg@10")), None) if isinstance(
+                rec, dict) else None
             if key is not None and "step" in rec:
-                points.append((int(rec["step"]), float(rec[key])))
+                try:
+                    points.append((int(rec["step"]), float(rec[key])))
+                except (TypeError, ValueError):
+                    raise InputError(Problem(str(path), f"expected numbers, got step "
+                                             f"{rec['step']!r} and {rec[key]!r}",
+                                             field=f"log_history[{i}].{key}")) from None
     else:
         import csv
 
-        with path.open(encoding="utf-8", newline="") as fh:
-            reader = csv.DictReader(fh)
-            cols = reader.fieldnames or []
-            ncol = next((c for c in cols if c.strip().lower().endswith("ndcg@10")), None)
-            scol = next((c for c in cols if c.strip().lower() == "step"), None)
-            if ncol is None or scol is None:
-                raise InputError(Problem(str(path), "expected a header with columns 'step' "
-                                         f"and one ending in 'ndcg@10', got {cols}", 1))
-            for lineno, row in enumerate(reader, start=2):
-                try:
-                    points.append((int(float(row[scol])), float(row[ncol])))
-                except (TypeError, ValueError):
-                    if (row.get(ncol) or "").strip() in ("", "-"):
-                        continue  # steps without an evaluation
-                    raise InputError(Problem(str(path), f"not a number: {row[ncol]!r}",
-                                             lineno, ncol)) from None
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(Problem(str(path), f"undecodable bytes ({exc.reason}); expected "
+                                     "UTF-8 CSV text")) from None
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        cols = reader.fieldnames or []
+        ncol = next((c for c in cols if c.strip().lower().endswith("ndcg@10")), None)
+        scol = next((c for c in cols if c.strip().lower() == "step"), None)
+        if ncol is None or scol is None:
+            raise InputError(Problem(str(path), "expected a header with columns 'step' "
+                                     f"and one ending in 'ndcg@10', got {cols}", 1))
+        for lineno, row in enumerate(reader, start=2):
+            try:
+                points.append((int(float(row[scol])), float(row[ncol])))
+            except (TypeError, ValueError):
+                if (row.get(ncol) or "").strip() in ("", "-"):
+                    continue  # steps without an evaluation
+                raise InputError(Problem(str(path), f"not a number: {row[ncol]!r}",
+                                         lineno, ncol)) from None
     if not points:
         raise InputError(Problem(str(path), "no NDCG@10 evaluations found"))
     return sorted(points)

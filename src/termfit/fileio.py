@@ -28,8 +28,12 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     """Write ``data`` to ``path`` via a temporary file and an atomic rename."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    check_output(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise _cannot_write(path, exc) from None
     try:
         os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as fh:
@@ -37,10 +41,47 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise _cannot_write(path, exc) from None
         raise
+
+
+def _cannot_write(path: Path, exc: OSError) -> InputError:
+    return InputError(Problem(str(path), f"cannot write here: {exc.strerror or exc}"))
+
+
+# Files by which termfit recognises a folder it wrote itself (and may replace).
+OUTPUT_MARKERS = ("modules.json", "stats.json", "manifest.json", "termfit_export.json",
+                  "termfit_source.json", "report.json")
+
+
+def check_output(path: str | os.PathLike, folder: bool = False) -> None:
+    """Fail early, before any long work, when ``path`` cannot be written as a file or folder.
+
+    Checks that ``path`` is not a folder (files) or a file (folders), and that its nearest
+    existing parent is a writable folder. Raises :class:`InputError`.
+    """
+    path = Path(path)
+    if folder and path.exists() and not path.is_dir():
+        raise InputError(Problem(str(path), "exists and is not a folder; expected a folder "
+                                 "path"))
+    if folder and path.is_dir() and any(path.iterdir()) and not any(
+        (path / m).exists() for m in OUTPUT_MARKERS
+    ):
+        raise InputError(Problem(str(path), "exists and is not a termfit output folder, so it "
+                                 "will not be replaced; choose a new or empty folder"))
+    if not folder and path.is_dir():
+        raise InputError(Problem(str(path), "is a folder; expected a file path"))
+    parent = path.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InputError(Problem(str(path), f"{parent} is a file, not a folder"))
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError(Problem(str(path), f"cannot write here: {parent} is not writable"))
 
 
 def write_json(path: str | os.PathLike, obj: Any) -> None:
@@ -60,8 +101,12 @@ def atomic_directory(path: str | os.PathLike, overwrite: bool = True) -> Iterato
     A crash or Ctrl-C leaves ``path`` as it was (absent or the previous version).
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    check_output(path, folder=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    except OSError as exc:
+        raise _cannot_write(path, exc) from None
     os.chmod(tmp, 0o777 & ~_umask())
     try:
         yield tmp
@@ -89,7 +134,8 @@ def read_jsonl(
     """
     path = Path(path)
     if not path.is_file():
-        raise InputError(Problem(str(path), "file not found"))
+        what = "is a folder; expected a JSONL file" if path.is_dir() else "file not found"
+        raise InputError(Problem(str(path), what))
     problems: list[Problem] = []
     rows: list[dict] = []
     raw = path.read_bytes()

@@ -98,7 +98,8 @@ def default_glossary_path() -> Path:
 def _decode(path: Path, problems: list[Problem]) -> list[tuple[int, str]] | None:
     """Lines of a UTF-8 file; undecodable lines are reported with their number."""
     if not path.is_file():
-        problems.append(Problem(str(path), "file not found"))
+        what = "is a folder; expected a glossary file" if path.is_dir() else "file not found"
+        problems.append(Problem(str(path), what))
         return None
     raw = path.read_bytes()
     if raw.startswith(b"\xef\xbb\xbf"):

@@ -285,6 +285,8 @@ def load_index(path: str | os.PathLike) -> Index:
         manifest = json.loads(mpath.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(Problem(str(mpath), f"unreadable manifest: {exc}")) from None
+    if not isinstance(manifest, dict):
+        raise InputError(Problem(str(mpath), "damaged manifest: expected a JSON object"))
     if manifest.get("format_version") != FORMAT_VERSION:
         raise InputError(Problem(str(mpath), f"index format {manifest.get('format_version')} "
                                  f"is not supported (expected {FORMAT_VERSION}); rebuild it"))
@@ -294,6 +296,10 @@ def load_index(path: str | os.PathLike) -> Index:
     except (OSError, ValueError) as exc:
         raise InputError(Problem(str(path), f"damaged index: {exc}")) from None
     entries = read_jsonl(path / "entries.jsonl")
+    missing = [k for k in ("n_passages", "dim", "n_entries", "model", "model_fingerprint")
+               if k not in manifest]
+    if missing:
+        raise InputError(Problem(str(mpath), f"damaged manifest: missing {', '.join(missing)}"))
     expected = np.arange(len(entries))
     if (emb.shape != (manifest["n_passages"], manifest["dim"])
             or len(entries) != manifest["n_entries"] or owner.shape[0] != emb.shape[0]

@@ -78,6 +78,8 @@ def read_document(path: str | Path) -> list[tuple[str, str]]:
     """
     path = Path(path)
     suffix = path.suffix.lower()
+    if path.is_dir():
+        raise DocumentError("is a folder; expected a document file")
     if suffix not in SUFFIXES:
         raise DocumentError(f"unsupported format {suffix or '(none)'}; expected one of "
                             + ", ".join(SUFFIXES))

@@ -27,6 +27,10 @@ def resolve_model_path(model: str | os.PathLike | None = None) -> str:
     if path.exists():
         if not path.is_dir():
             raise ModelUnavailableError(f"model path {path} is not a folder")
+        if not any((path / f).is_file() for f in ("modules.json", "config.json")):
+            raise ModelUnavailableError(f"{path} is not a model folder (no modules.json or "
+                                        "config.json); expected a sentence-transformers or "
+                                        "Hugging Face model folder")
         return str(path)
     name = str(model)
     if name.startswith((".", "/", "~")) or name.count("/") > 1:

@@ -109,11 +109,17 @@ def load_recipe(name_or_path: str | os.PathLike, **overrides: Any) -> Recipe:
     path = recipe_path(name_or_path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
         raise InputError(Problem(str(path), f"not valid YAML: {exc}")) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        what = getattr(exc, "problem", None) or str(exc)
+        raise InputError(Problem(str(path), f"not valid YAML: {what}",
+                                 mark.line + 1 if mark else None)) from None
     if not isinstance(data, dict):
         raise InputError(Problem(str(path), "expected a mapping of recipe keys"))
-    data.update({k: v for k, v in overrides.items() if v is not None})
+    given = {k: v for k, v in overrides.items() if v is not None}
+    data.update(given)
     try:
         return Recipe(**data)
     except ValidationError as exc:
@@ -126,7 +132,10 @@ def load_recipe(name_or_path: str | os.PathLike, **overrides: Any) -> Recipe:
                 msg = "unknown key"
             elif "input" in err and not isinstance(err["input"], dict):
                 msg = f"{msg} (got {err['input']!r})"
-            problems.append(Problem(str(path), msg, line, key))
+            if key in given:  # a command-line override, not the file
+                problems.append(Problem(f"--{key.replace('_', '-')}", msg))
+            else:
+                problems.append(Problem(str(path), msg, line, key))
         raise InputError(problems) from None
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from termfit.commands._args import non_negative_int, positive_int
+
 HELP = "validate glossaries and build bilingual training and evaluation data"
 
 
@@ -20,15 +22,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     build.add_argument("--out", required=True, help="output directory (replaced atomically)")
     build.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     _common(build)
-    build.add_argument("--pairs-per-entry", type=int, default=32,
+    build.add_argument("--pairs-per-entry", type=positive_int, default=32,
                        help="training queries per entry (default 32)")
     build.add_argument("--heldout-terms", type=float, default=0.10, metavar="FRACTION",
                        help="share of entries held out of training (default 0.10)")
     build.add_argument("--heldout-templates", type=float, default=0.2, metavar="FRACTION",
                        help="share of templates held out per language/direction (default 0.2)")
-    build.add_argument("--max-heldout-phrasings", type=int, default=3000,
+    build.add_argument("--max-heldout-phrasings", type=non_negative_int, default=3000,
                        help="cap on held-out phrasing queries (default 3000)")
-    build.add_argument("--max-dev", type=int, default=1000, help="cap on dev queries")
+    build.add_argument("--max-dev", type=non_negative_int, default=1000, help="cap on dev queries")
     build.add_argument("--passage-template", default="{term} ({label})",
                        help="passage text for entries with a category (default '{term} ({label})')")
     build.add_argument("--no-variants", action="store_true",
@@ -62,11 +64,14 @@ def _paths(args: argparse.Namespace) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     from termfit import dataset, glossary
+    from termfit.fileio import check_output
 
     if args.data_command == "stats":
         print(dataset.format_stats(dataset.read_stats(args.dir)))
         return 0
     if args.data_command == "check":
+        if args.out:
+            check_output(args.out)
         entries, report = glossary.read_glossary(_paths(args), columns=args.columns,
                                                  default_category=args.default_category)
         print(f"{len(entries)} entries; {report.summary()}")
@@ -82,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
             write_jsonl(args.out, [e.to_dict() for e in entries])
             print(f"wrote {args.out}")
         return 0
+    check_output(args.out, folder=True)
     config = dataset.BuildConfig(
         pairs_per_entry=args.pairs_per_entry,
         heldout_terms_fraction=args.heldout_terms,

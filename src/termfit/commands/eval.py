@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from termfit.commands._args import non_negative_int, positive_int
+
 HELP = "evaluate bm25 / acronym / dense / hybrid retrieval and write JSON, markdown and PNG"
 
 
@@ -23,14 +25,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", default=None,
                    help="model for dense/hybrid: default, a local folder or a HF id")
     p.add_argument("--out", help="report JSON path; .md and .png are written beside it")
-    p.add_argument("--limit-queries", type=int, default=None, metavar="N",
+    p.add_argument("--limit-queries", type=positive_int, default=None, metavar="N",
                    help="evaluate a fixed random sample of N queries")
-    p.add_argument("--limit-dev", type=int, default=300, metavar="N",
+    p.add_argument("--limit-dev", type=non_negative_int, default=300, metavar="N",
                    help="dev queries used to tune the hybrid (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="sampling seed (default: %(default)s)")
     p.add_argument("--tokenizer", default="ngram", choices=["ngram", "kiwi"],
                    help="BM25 tokenizer (default: %(default)s)")
-    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--batch-size", type=positive_int, default=64)
     p.add_argument("--no-cache", action="store_true", help="do not cache corpus embeddings")
     p.add_argument("--training-log", metavar="FILE",
                    help="trainer_state.json or CSV (step, ndcg@10): plot NDCG@10 against step "
@@ -42,7 +44,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from termfit import evaluate as ev
     from termfit.errors import InputError, Problem
+    from termfit.fileio import check_output
 
+    for path in (args.out, args.plot):
+        if path:
+            check_output(path)
     if args.training_log:
         png = args.plot or (Path(args.out).with_suffix(".training.png") if args.out
                             else Path(args.training_log).with_suffix(".png"))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from termfit.commands._args import positive_int
+
 HELP = "export a model to ONNX (fp32/int8) or OpenVINO int8, optionally with a trimmed vocabulary"
 
 
@@ -22,9 +24,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    "used to calibrate openvino-int8")
     p.add_argument("--no-general-vocab", action="store_true",
                    help="with --trim, keep only the glossary's pieces")
-    p.add_argument("--max-seq-length", type=int, default=None,
+    p.add_argument("--max-seq-length", type=positive_int, default=None,
                    help="truncate inputs to this many tokens (default: the model's)")
-    p.add_argument("--threads", type=int, default=None,
+    p.add_argument("--threads", type=positive_int, default=None,
                    help="inference threads stored in the export (default: one per core)")
 
 
@@ -42,7 +44,9 @@ def glossary_texts(paths: list[str]) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     from termfit.errors import TermfitError
     from termfit.export import export_model, folder_size, read_manifest
+    from termfit.fileio import check_output
 
+    check_output(args.out, folder=True)
     if args.no_general_vocab and not args.trim:
         raise TermfitError("--no-general-vocab needs --trim")
     if args.no_general_vocab and not args.keep_glossary:

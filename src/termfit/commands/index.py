@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from termfit.commands._args import positive_int
+
 HELP = "embed every glossary entry once into a search index folder"
 
 
@@ -13,12 +15,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--glossary", nargs="+", default=None, metavar="G",
                    help="glossary JSONL file(s) (default: the starter glossary)")
     p.add_argument("--out", required=True, help="index folder to write (replaced atomically)")
-    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--batch-size", type=positive_int, default=64)
 
 
 def run(args: argparse.Namespace) -> int:
+    from termfit.fileio import check_output
     from termfit.index import build_index, load_index
 
+    check_output(args.out, folder=True)
     out = build_index(args.out, glossary=args.glossary, model=args.model,
                       batch_size=args.batch_size)
     m = load_index(out).manifest

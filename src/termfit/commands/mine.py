@@ -19,13 +19,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from termfit import mining
     from termfit.errors import InputError
+    from termfit.fileio import check_output
 
+    check_output(args.out)
     existing = mining.load_existing(args.merge) if args.merge else None
     result, problems = mining.mine_documents(args.documents, existing, progress=not args.quiet)
-    for p in problems:
-        print(f"termfit mine: skipped {p.source}: {p.message}", file=sys.stderr)
     if result.report["documents_read"] == 0:
         raise InputError(problems or "no documents could be read")
+    for p in problems:
+        print(f"termfit mine: skipped {p.source}: {p.message}", file=sys.stderr)
     report_file = mining.write_result(result, args.out)
     if not args.quiet:
         r = result.report

@@ -20,8 +20,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from termfit.fileio import check_output
     from termfit.train import format_training_log, load_recipe, summarize_metrics, train
 
+    check_output(args.out, folder=True)
+    if args.checkpoints:
+        check_output(args.checkpoints, folder=True)
     recipe = load_recipe(args.recipe, base_model=args.base_model, max_steps=args.max_steps,
                          max_minutes=args.max_minutes)
     result = train(args.data, recipe, args.out, checkpoint_dir=args.checkpoints,
