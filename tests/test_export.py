@@ -69,6 +69,7 @@ def test_failed_export_leaves_previous_folder(source, tmp_path, monkeypatch):
     _, path = source
     out = tmp_path / "out"
     out.mkdir()
+    (out / "termfit_export.json").write_text("{}")  # an earlier export
     (out / "keep.txt").write_text("old")
 
     def boom(*a, **k):

@@ -394,7 +394,7 @@ def training_log(log_history: list[dict], metric: str) -> list[dict]:
         if "loss" in item:
             row["training_loss"] = item["loss"]
         for k, v in item.items():
-            if k.endswith(metric):
+            if k.startswith("eval_dev_") and k.endswith(metric):
                 row["ndcg@10"] = v
     return [rows[s] for s in sorted(rows)]
 
