@@ -63,7 +63,7 @@ def run_pipeline(
     glossary: list[str] | None = None,
     base_model: str = "default",
     recipe: str = "cpu-e5-small",
-    max_steps: int | None = 250,
+    max_steps: int | None = 150,
     eval_queries: int = 400,
     seed: int = 42,
 ) -> dict:

@@ -15,7 +15,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--glossary", nargs="*", help="glossary files (default: the starter glossary)")
     p.add_argument("--model", default="default", help="base model (default: offline e5-small)")
     p.add_argument("--recipe", default="cpu-e5-small", help="training recipe")
-    p.add_argument("--max-steps", type=positive_int, default=250, help="fine-tuning steps")
+    p.add_argument("--max-steps", type=positive_int, default=150, help="fine-tuning steps")
     p.add_argument("--eval-queries", type=positive_int, default=400,
                    help="held-out queries to evaluate")
     p.add_argument("--check-only", action="store_true",
