@@ -389,8 +389,17 @@ def prepare_default_model(out: str | os.PathLike | None = None, force: bool = Fa
             model_max_length=512,
         )
         tokenizer.save_pretrained(hf_dir)
-        transformer = Transformer(str(hf_dir), max_seq_length=512)
-        pooling = Pooling(transformer.get_word_embedding_dimension(), pooling_mode="mean")
+        from transformers.utils import logging as hf_logging
+
+        level = hf_logging.get_verbosity()
+        hf_logging.set_verbosity_error()  # BertModel reports its unused pooler as new
+        try:
+            transformer = Transformer(str(hf_dir), max_seq_length=512)
+        finally:
+            hf_logging.set_verbosity(level)
+        dim = getattr(transformer, "get_embedding_dimension", None) or \
+            transformer.get_word_embedding_dimension
+        pooling = Pooling(dim(), pooling_mode="mean")
         st_model = SentenceTransformer(
             modules=[transformer, pooling, Normalize()],
             prompts={"query": QUERY_PROMPT, "passage": PASSAGE_PROMPT},
