@@ -49,6 +49,12 @@ def _eval(model, data: Path, systems: list[str], dev: list[dict]) -> dict:
 
 def _train(data: Path, recipe: str, work: Path, name: str, **overrides) -> tuple[Path, dict]:
     out = work / name
+    if (out / "termfit_recipe.yaml").is_file():  # trained by an earlier run of this script
+        resolved = yaml.safe_load((out / "termfit_recipe.yaml").read_text())
+        if all(resolved.get(k) == v for k, v in overrides.items()):
+            r = resolved["_resolved"]
+            return out, {"steps": r["steps"], "train_seconds": r["train_seconds"],
+                         "reused": True}
     shutil.rmtree(out, ignore_errors=True)
     shutil.rmtree(f"{out}.checkpoints", ignore_errors=True)
     rec = load_recipe(recipe, final_eval=False, **overrides)

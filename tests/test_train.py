@@ -206,3 +206,23 @@ def test_ddp_two_cpu_processes(data_dir, tiny_model_path, tmp_path):
     assert (tmp_path / "m" / "model.safetensors").is_file()
     log = json.loads((tmp_path / "m" / "training_log.json").read_text())["log"]
     assert log[-1]["step"] == 2
+
+
+def test_mined_negatives_skip_the_positives_own_entry(data_dir, tiny_model_path):
+    import random
+
+    from sentence_transformers import SentenceTransformer
+
+    from termfit.train import build_train_dataset, mine_negatives
+
+    data = read_train_data(data_dir)
+    recipe = Recipe(hard_negatives="mined", max_steps=2, batch_size=8)
+    ds = build_train_dataset(data, recipe, random.Random(0))
+    assert len(ds) == 16  # only the pairs two steps can consume are mined
+    model = SentenceTransformer(str(tiny_model_path), device="cpu")
+    mined = mine_negatives(ds, model, data, recipe)
+    assert mined.column_names[:3] == ["anchor", "positive", "negative"]
+    text_entry = {"passage: " + c["text"]: c["entry_id"] for c in data.corpus}
+    for row in mined:
+        assert row["negative"] != row["positive"]
+        assert text_entry[row["negative"]] != row["group_entry"]

@@ -270,8 +270,14 @@ def build_train_dataset(data: TrainData, recipe: Recipe, rng: random.Random):
     from datasets import Dataset
 
     pairs = list(data.pairs)
-    if recipe.max_train_pairs and len(pairs) > recipe.max_train_pairs:
-        pairs = rng.sample(pairs, recipe.max_train_pairs)
+    limit = recipe.max_train_pairs
+    if recipe.hard_negatives == "mined" and recipe.max_steps > 0:
+        # mining embeds every anchor: only mine for the pairs the run can consume
+        world = int(os.environ.get("WORLD_SIZE", "1"))
+        need = recipe.max_steps * recipe.batch_size * world
+        limit = min(limit or need, need)
+    if limit and len(pairs) > limit:
+        pairs = rng.sample(pairs, limit)
     cols: dict[str, list] = {"anchor": [], "positive": []}
     use_echo = recipe.hard_negatives == "echo"
     if use_echo:
