@@ -124,6 +124,20 @@ def atomic_directory(path: str | os.PathLike, overwrite: bool = True) -> Iterato
         raise
 
 
+def parse_json_object(text: str, path: str | os.PathLike, lineno: int,
+                      problems: list[Problem]) -> dict | None:
+    """One JSONL line as a dict, or ``None`` with the problem recorded."""
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        problems.append(Problem(str(path), f"malformed JSON: {exc.msg}", lineno))
+        return None
+    if not isinstance(obj, dict):
+        problems.append(Problem(str(path), "expected a JSON object", lineno))
+        return None
+    return obj
+
+
 def read_jsonl(
     path: str | os.PathLike, required: dict[str, type | tuple[type, ...]] | None = None
 ) -> list[dict]:
@@ -147,13 +161,8 @@ def read_jsonl(
         except UnicodeDecodeError as exc:
             problems.append(Problem(str(path), f"undecodable bytes ({exc.reason})", lineno))
             continue
-        try:
-            obj = json.loads(text)
-        except json.JSONDecodeError as exc:
-            problems.append(Problem(str(path), f"malformed JSON: {exc.msg}", lineno))
-            continue
-        if not isinstance(obj, dict):
-            problems.append(Problem(str(path), "expected a JSON object", lineno))
+        obj = parse_json_object(text, path, lineno, problems)
+        if obj is None:
             continue
         for name, typ in (required or {}).items():
             if name not in obj:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -18,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 
 from termfit.errors import InputError, Problem
+from termfit.fileio import parse_json_object
 
 CATEGORIES = ("technical", "conceptual", "application")
 FIELDS = ("id", "abbr", "expansion", "ko", "category", "definition", "sources", "aliases")
@@ -121,13 +121,8 @@ def read_jsonl_rows(path: Path, problems: list[Problem]) -> list[Row]:
     for lineno, text in lines or []:
         if not text.strip():
             continue
-        try:
-            obj = json.loads(text)
-        except json.JSONDecodeError as exc:
-            problems.append(Problem(str(path), f"malformed JSON: {exc.msg}", lineno))
-            continue
-        if not isinstance(obj, dict):
-            problems.append(Problem(str(path), "expected a JSON object", lineno))
+        obj = parse_json_object(text, path, lineno, problems)
+        if obj is None:
             continue
         for key in obj:
             if key not in FIELDS and key not in IGNORED_KEYS:
