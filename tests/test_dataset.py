@@ -57,8 +57,8 @@ def test_files_and_fields(built):
                  "data_card.json", "merge_report.json", "templates.json"]:
         assert (out / name).is_file(), name
     train = read(out / "train.jsonl")
-    assert set(train[0]) == {"anchor", "positive", "negative_echo", "entry_id", "lang",
-                             "direction", "template"}
+    assert set(train[0]) - {"other_entry_id"} == {"anchor", "positive", "negative_echo",
+                                                  "entry_id", "lang", "direction", "template"}
     assert all(r["anchor"].startswith("query: ") for r in train)
     assert all(r["positive"].startswith("passage: ") for r in train)
     assert all(r["negative_echo"] != r["positive"] for r in train)
@@ -71,6 +71,21 @@ def test_files_and_fields(built):
                                 "template", "ambiguous"}
         assert all(r["relevant"] for r in rows)
         assert not any(r["text"].startswith("query: ") for r in rows)
+
+
+def test_comparison_queries_have_a_row_per_compared_term(built):
+    _, out = built
+    train = read(out / "train.jsonl")
+    cmp = [r for r in train if "other_entry_id" in r]
+    assert cmp
+    by_anchor: dict[str, list[dict]] = {}
+    for r in cmp:
+        by_anchor.setdefault(r["anchor"], []).append(r)
+    both = [rows for rows in by_anchor.values() if len(rows) == 2]
+    assert len(both) >= 0.9 * len(by_anchor)  # the rest lost a row to an identical pair
+    for a, b in both:
+        assert (a["entry_id"], a["other_entry_id"]) == (b["other_entry_id"], b["entry_id"])
+        assert a["positive"] != b["positive"]
 
 
 def test_passages_follow_category_and_query_language(built):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -52,6 +53,16 @@ def _write_data(d: Path) -> Path:
             train_rows.append({"anchor": "query: " + q, "positive": "passage: " + pos,
                                "negative_echo": "passage: " + neg, "entry_id": eid,
                                "lang": "en", "direction": "abbr2exp", "template": f"t{i}"})
+        if eid == "amf":  # a comparison query: one row per compared term
+            for target, other, answer in (("amf", "smf", "Access and Mobility Management "
+                                           "Function"),
+                                          ("smf", "amf", "Session Management Function")):
+                train_rows.append({
+                    "anchor": "query: What is the difference between AMF and SMF?",
+                    "positive": f"passage: {answer} (Technical)",
+                    "negative_echo": f"passage: {target.upper()} (Technical)",
+                    "entry_id": target, "other_entry_id": other, "lang": "en",
+                    "direction": "abbr2exp", "template": "t-cmp"})
         queries.append({"id": f"q-{eid}", "text": f"Explain {abbr} in one line",
                         "relevant": [f"{eid}-expansion-en", f"{eid}-expansion-ko"],
                         "entry_id": eid, "lang": "en", "direction": "abbr2exp"})
@@ -115,10 +126,14 @@ def test_entity_sampler_keeps_one_pair_per_entry_and_abbreviation(data_dir):
     sampler = EntityBatchSampler(ds, batch_size=8, drop_last=True, seed=3)
     batches = list(sampler)
     assert len(batches) == len(sampler) > 0
+    cmp_rows = [i for i, g in enumerate(ds["group_entry"]) if len(g) == 2]
+    assert len(cmp_rows) == 2 and sorted(ds[cmp_rows[0]]["group_entry"]) == ["amf", "smf"]
     for batch in batches:
         rows = [ds[i] for i in batch]
-        assert len({r["group_entry"] for r in rows}) == len(rows)
-        assert len({r["group_abbr"] for r in rows}) == len(rows)  # CP senses never together
+        entries = [e for r in rows for e in r["group_entry"]]
+        assert len(set(entries)) == len(entries)  # a comparison also claims its other term
+        abbrs = [a for r in rows for a in r["group_abbr"]]
+        assert len(set(abbrs)) == len(abbrs)  # CP senses never together
     assert batches == list(EntityBatchSampler(ds, batch_size=8, drop_last=True, seed=3))
     sampler.set_epoch(1)
     assert list(sampler) != batches
@@ -187,8 +202,10 @@ def test_cli_train_reports_bad_data(tmp_path, capsys):
     Path(sys.executable).parent / "torchrun").exists(), reason="torchrun not installed")
 def test_ddp_two_cpu_processes(data_dir, tiny_model_path, tmp_path):
     recipe = tmp_path / "r.yaml"
+    # the time schedule exchanges the clock between processes at every step
     recipe.write_text(yaml.safe_dump(_recipe(tiny_model_path, gather_across_devices=True,
-                                             max_steps=2).model_dump()))
+                                             max_steps=2, schedule_by="time",
+                                             max_minutes=10).model_dump()))
     torchrun = shutil.which("torchrun") or str(Path(sys.executable).parent / "torchrun")
     import socket
 
@@ -225,4 +242,51 @@ def test_mined_negatives_skip_the_positives_own_entry(data_dir, tiny_model_path)
     text_entry = {"passage: " + c["text"]: c["entry_id"] for c in data.corpus}
     for row in mined:
         assert row["negative"] != row["positive"]
-        assert text_entry[row["negative"]] != row["group_entry"]
+        assert text_entry[row["negative"]] not in row["group_entry"]
+
+
+@pytest.mark.parametrize("kind", ["cosine", "linear", "constant_with_warmup"])
+def test_step_schedule_matches_transformers(kind):
+    import torch
+    from transformers import get_scheduler
+
+    from termfit.train import lr_factor, progress
+
+    recipe = Recipe(max_steps=50, warmup_ratio=0.1, lr_scheduler_type=kind)
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    ref = get_scheduler(kind, opt, num_warmup_steps=5, num_training_steps=50)
+    for step in range(50):
+        assert lr_factor(recipe, progress(recipe, step, 0.0)) == pytest.approx(
+            ref.get_last_lr()[0], abs=1e-9)
+        opt.step()
+        ref.step()
+
+
+def test_time_schedule_follows_the_clock():
+    from termfit.train import Clock, lr_factor, progress
+
+    recipe = Recipe(max_steps=1000, max_minutes=10, schedule_by="time", warmup_ratio=0.1)
+    clock = Clock(offset=300.0)  # half the budget spent (e.g. before a --resume)
+    assert progress(recipe, 10, clock.synced()) == pytest.approx(0.5, abs=1e-3)
+    assert lr_factor(recipe, progress(recipe, 10, 300.0)) == pytest.approx(
+        0.5 * (1 + math.cos(math.pi * (0.5 - 0.1) / 0.9)))
+    assert progress(recipe, 1000, 300.0) == 1.0  # max_steps stays an upper bound
+    assert lr_factor(recipe, progress(recipe, 1, 600.0)) == 0.0
+    with pytest.raises(ValueError, match="max_minutes"):
+        Recipe(schedule_by="time")
+
+
+def test_time_schedule_ends_on_time_with_the_schedule_done(data_dir, tiny_model_path, tmp_path):
+    out = tmp_path / "model"
+    recipe = _recipe(tiny_model_path, max_steps=100_000, max_minutes=0.05, schedule_by="time",
+                     save_steps=20, save_total_limit=1, logging_steps=1, eval_steps=10_000,
+                     final_eval=False)
+    result = train(data_dir, recipe, out)
+    assert 0 < result.steps < 100_000 and result.train_seconds >= 3.0
+    ckpts = sorted((tmp_path / "model.checkpoints").glob("checkpoint-*"),
+                   key=lambda c: int(c.name.split("-")[1]))
+    assert ckpts and all((c / "termfit_clock.json").is_file() for c in ckpts)
+    state = json.loads((ckpts[-1] / "trainer_state.json").read_text())
+    assert state["global_step"] == result.steps
+    lrs = [r["learning_rate"] for r in state["log_history"] if "learning_rate" in r]
+    assert lrs[0] > 0.5 * 1e-3 and lrs[-1] < 0.1 * max(lrs)  # decayed by time, not steps

@@ -3,7 +3,8 @@
 Output directory (written atomically, all or nothing):
 
 - ``train.jsonl``: anchor ("query: ..."), positive ("passage: ..."), negative_echo (the
-  passage that merely repeats the query's own term), entry_id, lang, direction, template;
+  passage that merely repeats the query's own term), entry_id, lang, direction, template,
+  and for comparison queries other_entry_id (the query has one row per compared term);
 - ``corpus.jsonl``: id, text (no prefix), entry_id, kind ("abbr"|"expansion"), label_lang;
 - ``queries-heldout-terms.jsonl``, ``queries-heldout-phrasings.jsonl``, ``queries-dev.jsonl``:
   id, text (no prefix), relevant (corpus ids), entry_id, lang, direction, template, ambiguous;
@@ -300,16 +301,24 @@ def generate(entries: list[Entry], seed: int, config: BuildConfig,
                 answer_kind, echo_kind = (("expansion", "abbr") if q.direction == "abbr2exp"
                                           else ("abbr", "expansion"))
                 anchor = QUERY_PREFIX + q.text
-                positive = PASSAGE_PREFIX + answers.passage(e, answer_kind, q.lang)
-                if (anchor, positive) in seen_pairs:
-                    continue
-                seen_pairs.add((anchor, positive))
-                train.append({
-                    "anchor": anchor, "positive": positive,
-                    "negative_echo": PASSAGE_PREFIX + answers.passage(e, echo_kind, q.lang),
-                    "entry_id": e.id, "lang": q.lang, "direction": q.direction,
-                    "template": q.template.id,
-                })
+                # A comparison asks about both terms: one row per term, each naming the
+                # other so that neither is ever a negative of the query.
+                targets = [(e, q.other)] if q.other is None else [(e, q.other), (q.other, e)]
+                for target, other in targets:
+                    positive = PASSAGE_PREFIX + answers.passage(target, answer_kind, q.lang)
+                    if (anchor, positive) in seen_pairs:
+                        continue
+                    seen_pairs.add((anchor, positive))
+                    row = {
+                        "anchor": anchor, "positive": positive,
+                        "negative_echo": PASSAGE_PREFIX + answers.passage(target, echo_kind,
+                                                                          q.lang),
+                        "entry_id": target.id, "lang": q.lang, "direction": q.direction,
+                        "template": q.template.id,
+                    }
+                    if other is not None:
+                        row["other_entry_id"] = other.id
+                    train.append(row)
     train_texts = {_norm_query(r["anchor"][len(QUERY_PREFIX):]) for r in train}
 
     def query_split(name: str, items: list[Query], limit: int | None) -> list[dict]:

@@ -9,6 +9,7 @@ Ctrl-C checkpoints, and the seed card's training-log table and curve.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
@@ -56,6 +57,10 @@ class Recipe(BaseModel):
     epochs: float = Field(3.0, gt=0)
     max_steps: int = Field(-1, ge=-1, description="-1: use epochs")
     max_minutes: float | None = Field(None, gt=0, description="stop after this much training")
+    schedule_by: Literal["steps", "time"] = Field(
+        "steps", description="time: warmup and decay follow the share of max_minutes spent "
+                             "(max_steps is then an upper bound), so a run ends on time with "
+                             "its schedule complete on a machine of any speed")
     max_train_pairs: int | None = Field(None, ge=1)
     max_seq_length: int = Field(256, ge=8, le=8192)
     bf16: bool | Literal["auto"] = "auto"
@@ -86,6 +91,8 @@ class Recipe(BaseModel):
             raise ValueError("batch_size must be at least 2 for in-batch negatives")
         if self.mined_range_max <= self.mined_range_min:
             raise ValueError("mined_range_max must be greater than mined_range_min")
+        if self.schedule_by == "time" and not self.max_minutes:
+            raise ValueError("schedule_by: time needs max_minutes")
         return self
 
 
@@ -155,13 +162,18 @@ def _abbr_key(abbr: str) -> str:
     return re.sub(r"[\s\-_/.]", "", abbr).casefold()
 
 
+def _listed(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
 class EntityBatchSampler(NoDuplicatesBatchSampler):
     """At most one pair per glossary entry and per abbreviation in a batch.
 
     The library's ``no_duplicates`` sampler compares exact strings, so "AAL2 (기술)" and
     "AAL2 (Technical)" (one entry), or two senses of one abbreviation, can share a batch and
-    act as false negatives for each other. Rows carry their entry id and abbreviation key in
-    the ``group_entry``/``group_abbr`` columns, which the collator drops before tokenising.
+    act as false negatives for each other. Rows carry their entry ids and abbreviation keys
+    (two of each for a comparison query, which answers both terms) in the
+    ``group_entry``/``group_abbr`` list columns, which the collator drops before tokenising.
     Batches are a deterministic function of (seed, epoch), so under DDP every process builds
     the same global batches and accelerate hands each process its share.
     """
@@ -178,7 +190,8 @@ class EntityBatchSampler(NoDuplicatesBatchSampler):
         keys = [dataset[c] for c in cols]
         texts = [dataset[c] for c in text_cols]
         self._values = [
-            {f"{c}={k[i]}" for c, k in zip(cols, keys, strict=True)} | {t[i] for t in texts}
+            {f"{c}={v}" for c, k in zip(cols, keys, strict=True) for v in _listed(k[i])}
+            | {t[i] for t in texts}
             for i in range(len(dataset))
         ]
 
@@ -288,9 +301,10 @@ def build_train_dataset(data: TrainData, recipe: Recipe, rng: random.Random):
         cols["positive"].append(row["positive"])
         if use_echo:
             cols["negative"].append(row.get("negative_echo") or row["positive"])
-        entry = data.entries.get(row["entry_id"], {})
-        cols["group_entry"].append(row["entry_id"])
-        cols["group_abbr"].append(_abbr_key(entry.get("abbr", row["entry_id"])))
+        ids = [row["entry_id"]] + ([row["other_entry_id"]] if row.get("other_entry_id") else [])
+        cols["group_entry"].append(ids)
+        cols["group_abbr"].append([_abbr_key(data.entries.get(i, {}).get("abbr", i))
+                                   for i in ids])
     if recipe.batch_sampler != "entity":
         del cols["group_entry"], cols["group_abbr"]
     return Dataset.from_dict(cols)
@@ -300,7 +314,7 @@ def mine_negatives(dataset, model, data: TrainData, recipe: Recipe):
     """Add one mined hard negative per pair with sentence-transformers' mine_hard_negatives.
 
     Candidates that belong to the positive's own entry (its passage in the other label
-    language) are not negatives and are dropped.
+    language), or to the other term of a comparison query, are not negatives and are dropped.
     """
     from datasets import Dataset
     from sentence_transformers import mine_hard_negatives
@@ -326,7 +340,7 @@ def mine_negatives(dataset, model, data: TrainData, recipe: Recipe):
         dataset["group_entry"] if "group_entry" in dataset.column_names
         else [None] * len(dataset), strict=True,
     ):
-        own = entry_of.get(positive, set()) | ({group} if group else set())
+        own = entry_of.get(positive, set()) | set(_listed(group) if group else [])
         cands = [n for n in by_pair.get((anchor, positive), [])
                  if not (entry_of.get(n, set()) & own) and n != positive]
         negatives.append(cands[0] if cands else None)
@@ -452,24 +466,116 @@ class TrainResult:
     log: list[dict] = field(default_factory=list)
 
 
-def _callbacks(recipe: Recipe, started: list[float]):
+CLOCK_FILE = "termfit_clock.json"
+
+
+class Clock:
+    """Training time, carried across ``--resume`` (an interrupted run's time still counts)."""
+
+    def __init__(self, offset: float = 0.0):
+        self.offset = offset
+        self.started = time.perf_counter()
+
+    def start(self) -> None:
+        self.started = time.perf_counter()
+
+    def elapsed(self) -> float:
+        return self.offset + time.perf_counter() - self.started
+
+    def synced(self) -> float:
+        """Elapsed seconds, the same on every process of a distributed run (their maximum),
+        so that all of them use one learning rate and stop at one step. Every process must
+        call it at the same point."""
+        import torch.distributed as dist
+
+        value = self.elapsed()
+        if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+            import torch
+
+            device = "cuda" if dist.get_backend() == "nccl" else "cpu"
+            t = torch.tensor([value], dtype=torch.float64, device=device)
+            dist.all_reduce(t, op=dist.ReduceOp.MAX)
+            value = float(t.item())
+        return value
+
+
+def progress(recipe: Recipe, step: int, elapsed: float) -> float:
+    """Share of the run done: steps done, or with ``schedule_by: time`` also the share of
+    ``max_minutes`` spent (``elapsed`` seconds)."""
+    p = step / recipe.max_steps if recipe.max_steps > 0 else 0.0
+    if recipe.schedule_by == "time" and recipe.max_minutes:
+        p = max(p, elapsed / (recipe.max_minutes * 60))
+    return min(p, 1.0)
+
+
+def lr_factor(recipe: Recipe, p: float) -> float:
+    """The learning-rate multiplier at progress ``p`` (the shapes of transformers' schedules)."""
+    w = recipe.warmup_ratio
+    if p < w and recipe.lr_scheduler_type != "constant":
+        return p / w
+    if recipe.lr_scheduler_type in ("constant", "constant_with_warmup"):
+        return 1.0
+    q = (p - w) / max(1e-9, 1.0 - w)
+    if recipe.lr_scheduler_type == "linear":
+        return max(0.0, 1.0 - q)
+    return max(0.0, 0.5 * (1.0 + math.cos(math.pi * q)))
+
+
+def time_scheduler(optimizer, recipe: Recipe, clock: Clock):
+    """A LambdaLR whose factor follows :func:`progress` (time-based when the recipe says).
+
+    transformers' schedulers count steps only; a CPU budget is in minutes, and steps take a
+    machine-dependent time, so this one reads the clock.
+    """
+    import torch
+
+    def factor(steps_done: int) -> float:
+        return lr_factor(recipe, progress(recipe, steps_done, clock.synced()))
+
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+
+
+def _callbacks(recipe: Recipe, clock: Clock, progress_bar=None):
     from transformers import TrainerCallback
 
     class TimeBudget(TrainerCallback):
-        """Stop (and save) once the recipe's time budget is spent."""
+        """Stop (and save) once the recipe's time budget is spent; keep the clock in each
+        checkpoint; with a time schedule, keep the bar's total at the projected step count."""
 
         def on_train_begin(self, args, state, control, **kw):
-            started[0] = time.perf_counter()
+            clock.start()
 
         def on_step_end(self, args, state, control, **kw):
-            if recipe.max_minutes and time.perf_counter() - started[0] > recipe.max_minutes * 60:
+            step = state.global_step
+            if not recipe.max_minutes:
+                return
+            elapsed = clock.synced()  # every process, every step: they stop together
+            if recipe.schedule_by == "time" and step % 10 == 0 and progress_bar is not None:
+                bar = progress_bar()
+                p = progress(recipe, step, elapsed)
+                if bar is not None and p > 0:
+                    bar.total = max(step, min(state.max_steps, round(step / p)))
+                    bar.refresh()
+            if elapsed > recipe.max_minutes * 60:
                 logger.warning("time budget of %.1f min spent at step %d", recipe.max_minutes,
-                               state.global_step)
+                               step)
                 control.should_training_stop = True
                 control.should_save = True
                 control.should_evaluate = True
 
+        def on_save(self, args, state, control, **kw):
+            ckpt = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+            if ckpt.is_dir() and _is_main_process():
+                write_json(ckpt / CLOCK_FILE, {"elapsed_seconds": clock.elapsed()})
+
     return [TimeBudget()]
+
+
+def _resumed_clock(checkpoint: str | None) -> Clock:
+    if checkpoint and (Path(checkpoint) / CLOCK_FILE).is_file():
+        saved = json.loads((Path(checkpoint) / CLOCK_FILE).read_text())
+        return Clock(float(saved.get("elapsed_seconds", 0.0)))
+    return Clock()
 
 
 def _warmup_steps(recipe: Recipe, n_pairs: int) -> int:
@@ -487,10 +593,11 @@ def _is_main_process() -> bool:
 
 
 def _optimizer(model, recipe: Recipe):
-    """AdamW with its own learning rate for the word embeddings when the recipe asks."""
+    """AdamW with its own learning rate for the word embeddings when the recipe asks (and
+    always under a time schedule, which needs the optimizer to build its scheduler)."""
     import torch
 
-    if recipe.embedding_learning_rate is None:
+    if recipe.embedding_learning_rate is None and recipe.schedule_by == "steps":
         return None
     emb = model[0].auto_model.get_input_embeddings().weight
     others = [p for p in model.parameters() if p.requires_grad and p is not emb]
@@ -498,7 +605,9 @@ def _optimizer(model, recipe: Recipe):
     no_decay = [p for p in others if p.ndim <= 1]
     groups = [{"params": decay, "weight_decay": recipe.weight_decay},
               {"params": no_decay, "weight_decay": 0.0}]
-    if emb.requires_grad:
+    if emb.requires_grad and recipe.embedding_learning_rate is None:
+        (decay if emb.ndim > 1 else no_decay).append(emb)
+    elif emb.requires_grad:
         groups.append({"params": [emb], "weight_decay": 0.0, "lr": recipe.embedding_learning_rate})
     return torch.optim.AdamW(groups, lr=recipe.learning_rate)
 
@@ -591,15 +700,29 @@ def train(
     card.train_datasets = [{"name": "termfit glossary pairs"}]
     card.local_files_only = True
     optimizer = _optimizer(model, recipe)
-    started = [time.perf_counter()]
+    clock = _resumed_clock(last if resume else None)
+    holder: list = []
+
+    def bar():
+        from transformers.trainer_callback import ProgressCallback
+
+        for cb in holder[0].callback_handler.callbacks if holder else []:
+            if isinstance(cb, ProgressCallback):
+                return cb.training_bar
+        return None
+
+    scheduler = None
+    if recipe.schedule_by == "time":
+        scheduler = time_scheduler(optimizer, recipe, clock)
     trainer = SentenceTransformerTrainer(
         model=model, args=args, train_dataset=train_ds, loss=loss, evaluator=evaluator,
         data_collator=GroupDroppingCollator(preprocess_fn=bucketed(
             getattr(model, "preprocess", None) or model.tokenize, recipe.pad_to_multiple_of,
             model.tokenizer.pad_token_id or 0)),
-        callbacks=_callbacks(recipe, started),
-        optimizers=(optimizer, None) if optimizer is not None else (None, None),
+        callbacks=_callbacks(recipe, clock, bar),
+        optimizers=(optimizer, scheduler) if optimizer is not None else (None, None),
     )
+    holder.append(trainer)
     try:
         trainer.train(resume_from_checkpoint=last if resume else None)
     except KeyboardInterrupt:
@@ -609,7 +732,7 @@ def train(
             raise TermfitError(f"interrupted at step {trainer.state.global_step}; checkpoint "
                                f"saved in {ckpt}; continue with --resume") from None
         raise
-    train_seconds = time.perf_counter() - started[0]
+    train_seconds = clock.elapsed()
 
     metrics: dict[str, float] = {}
     if recipe.final_eval and data.heldout:
