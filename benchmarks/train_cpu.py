@@ -128,26 +128,34 @@ def main() -> None:
 
 
 def _plot(results: dict, path: Path) -> None:
+    """Horizontal bars: NDCG@10 of every system on both held-out splits, with its cost."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for split, marker in zip(SPLITS, "os", strict=True):
-        for run, info in results["runs"].items():
-            m = info["eval"][split]["dense"]["metrics"]["ndcg@10"]
-            ax.scatter(info["train_seconds"] / 60, m, marker=marker)
-            ax.annotate(f"{run} ({split.split('-')[1]})", (info["train_seconds"] / 60, m),
-                        fontsize=7, xytext=(3, 3), textcoords="offset points")
-        for s, style in (("bm25", ":"), ("dense", "--")):
-            v = results["baselines"][split][s]["metrics"]["ndcg@10"]
-            ax.axhline(v, linestyle=style, linewidth=0.8, color="gray")
-            ax.annotate(f"{s} zero-shot ({split.split('-')[1]})", (0, v), fontsize=7)
-    ax.set_xlabel("training minutes (2 CPU cores)")
-    ax.set_ylabel("NDCG@10 (dense)")
-    ax.set_ylim(0, 1)
-    ax.set_title("termfit fine-tuning on CPU: quality against training time")
+    rows = [(f"{s} (zero-shot)" if s == "dense" else s, None, None,
+             {sp: results["baselines"][sp][s]["metrics"]["ndcg@10"] for sp in SPLITS})
+            for s in ("bm25", "acronym", "dense")]
+    for run, info in results["runs"].items():
+        rows.append((run, info["steps"], info["train_seconds"] / 60,
+                     {sp: info["eval"][sp]["dense"]["metrics"]["ndcg@10"] for sp in SPLITS}))
+    rows.reverse()
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(rows) + 1.5))
+    height = 0.38
+    for k, (split, color) in enumerate(zip(SPLITS, ("tab:blue", "tab:orange"), strict=True)):
+        ys = [i + (k - 0.5) * height for i in range(len(rows))]
+        vals = [r[3][split] for r in rows]
+        ax.barh(ys, vals, height=height, color=color, label=split)
+        for y, v in zip(ys, vals, strict=True):
+            ax.text(v + 0.005, y, f"{v:.3f}", va="center", fontsize=7)
+    labels = [name if steps is None else f"{name}\n{steps} steps, {mins:.1f} min"
+              for name, steps, mins, _ in rows]
+    ax.set_yticks(range(len(rows)), labels, fontsize=7)
+    ax.set_xlim(0, 1.08)
+    ax.set_xlabel("NDCG@10 (dense)")
+    ax.set_title("termfit fine-tuning on 2 CPU cores")
+    ax.legend(loc="upper right", fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
