@@ -179,7 +179,7 @@ def test_resume_continues_exactly(data_dir, tiny_model_path, tmp_path, monkeypat
                 raise KeyboardInterrupt
 
     original = tr._callbacks
-    monkeypatch.setattr(tr, "_callbacks", lambda r, s: [*original(r, s), Interrupt()])
+    monkeypatch.setattr(tr, "_callbacks", lambda *a: [*original(*a), Interrupt()])
     with pytest.raises(TermfitError, match="interrupted at step 2"):
         train(data_dir, recipe, tmp_path / "resumed")
     assert not (tmp_path / "resumed").exists()
