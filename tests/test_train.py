@@ -111,6 +111,12 @@ def test_recipe_errors_name_the_key_and_line(tmp_path):
     p.write_text("- not\n- a mapping\n")
     with pytest.raises(InputError, match="mapping"):
         load_recipe(p)
+    p.write_text("")
+    with pytest.raises(InputError, match="empty recipe"):
+        load_recipe(p)
+    p.write_text("schedule_by: time\n")
+    with pytest.raises(InputError, match="schedule_by: time needs max_minutes"):
+        load_recipe(p)
     with pytest.raises(InputError, match="recipe file not found"):
         load_recipe(tmp_path / "missing.yaml")
 

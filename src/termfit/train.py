@@ -115,7 +115,7 @@ def load_recipe(name_or_path: str | os.PathLike, **overrides: Any) -> Recipe:
     """Read and validate a YAML recipe; every problem names its key."""
     path = recipe_path(name_or_path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
         raise InputError(Problem(str(path), f"not valid YAML: {exc}")) from None
     except yaml.YAMLError as exc:
@@ -123,6 +123,8 @@ def load_recipe(name_or_path: str | os.PathLike, **overrides: Any) -> Recipe:
         what = getattr(exc, "problem", None) or str(exc)
         raise InputError(Problem(str(path), f"not valid YAML: {what}",
                                  mark.line + 1 if mark else None)) from None
+    if data is None:
+        raise InputError(Problem(str(path), "empty recipe; expected a mapping of recipe keys"))
     if not isinstance(data, dict):
         raise InputError(Problem(str(path), "expected a mapping of recipe keys"))
     given = {k: v for k, v in overrides.items() if v is not None}
@@ -535,7 +537,16 @@ def time_scheduler(optimizer, recipe: Recipe, clock: Clock):
     return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
 
 
-def _callbacks(recipe: Recipe, clock: Clock, progress_bar=None):
+def _training_bar(trainer):
+    from transformers.trainer_callback import ProgressCallback
+
+    for cb in trainer.callback_handler.callbacks:
+        if isinstance(cb, ProgressCallback):
+            return cb.training_bar
+    return None
+
+
+def _callbacks(recipe: Recipe, clock: Clock, trainer=None):
     from transformers import TrainerCallback
 
     class TimeBudget(TrainerCallback):
@@ -550,8 +561,8 @@ def _callbacks(recipe: Recipe, clock: Clock, progress_bar=None):
             if not recipe.max_minutes:
                 return
             elapsed = clock.synced()  # every process, every step: they stop together
-            if recipe.schedule_by == "time" and step % 10 == 0 and progress_bar is not None:
-                bar = progress_bar()
+            if recipe.schedule_by == "time" and step % 10 == 0 and trainer is not None:
+                bar = _training_bar(trainer)
                 p = progress(recipe, step, elapsed)
                 if bar is not None and p > 0:
                     bar.total = max(step, min(state.max_steps, round(step / p)))
@@ -701,16 +712,6 @@ def train(
     card.local_files_only = True
     optimizer = _optimizer(model, recipe)
     clock = _resumed_clock(last if resume else None)
-    holder: list = []
-
-    def bar():
-        from transformers.trainer_callback import ProgressCallback
-
-        for cb in holder[0].callback_handler.callbacks if holder else []:
-            if isinstance(cb, ProgressCallback):
-                return cb.training_bar
-        return None
-
     scheduler = None
     if recipe.schedule_by == "time":
         scheduler = time_scheduler(optimizer, recipe, clock)
@@ -719,10 +720,10 @@ def train(
         data_collator=GroupDroppingCollator(preprocess_fn=bucketed(
             getattr(model, "preprocess", None) or model.tokenize, recipe.pad_to_multiple_of,
             model.tokenizer.pad_token_id or 0)),
-        callbacks=_callbacks(recipe, clock, bar),
         optimizers=(optimizer, scheduler) if optimizer is not None else (None, None),
     )
-    holder.append(trainer)
+    for callback in _callbacks(recipe, clock, trainer):
+        trainer.add_callback(callback)
     try:
         trainer.train(resume_from_checkpoint=last if resume else None)
     except KeyboardInterrupt:
