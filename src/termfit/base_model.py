@@ -23,13 +23,12 @@ import numpy as np
 
 from termfit.errors import TermfitError
 from termfit.fileio import atomic_directory
+from termfit.prompts import E5_PROMPTS
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL_NAME = "multilingual-e5-small (offline rebuild)"
 DEFAULT_MODEL_ALIASES = ("default", "e5-small", "multilingual-e5-small")
-QUERY_PROMPT = "query: "
-PASSAGE_PROMPT = "passage: "
 _FORMAT_VERSION = "2"
 _DTYPE_F32 = 0
 _DTYPE_Q4 = 1
@@ -402,7 +401,7 @@ def prepare_default_model(out: str | os.PathLike | None = None, force: bool = Fa
         pooling = Pooling(dim(), pooling_mode="mean")
         st_model = SentenceTransformer(
             modules=[transformer, pooling, Normalize()],
-            prompts={"query": QUERY_PROMPT, "passage": PASSAGE_PROMPT},
+            prompts=dict(E5_PROMPTS),
             similarity_fn_name="cosine",
             device="cpu",
         )

@@ -29,6 +29,7 @@ from tqdm.auto import tqdm
 from termfit.errors import InputError, Problem
 from termfit.fileio import atomic_directory, write_json, write_jsonl
 from termfit.glossary import Entry, MergeReport, normalize, read_glossary
+from termfit.layout import QUERY_SPLITS, SPLITS, DataLayout
 from termfit.pairs import (
     DEFAULT_PASSAGE_TEMPLATE,
     GROUPS,
@@ -43,11 +44,7 @@ from termfit.pairs import (
     query_label_lang,
     templates_by_group,
 )
-
-SPLITS = ("train", "corpus", "entries", "heldout-terms", "heldout-phrasings", "dev")
-QUERY_SPLITS = ("heldout-terms", "heldout-phrasings", "dev")
-QUERY_PREFIX = "query: "
-PASSAGE_PREFIX = "passage: "
+from termfit.prompts import PASSAGE_PROMPT, QUERY_PROMPT
 
 # Default share of each (lang, direction) in an entry's training queries; ko+mixed ≈ en.
 DEFAULT_WEIGHTS = {
@@ -300,18 +297,18 @@ def generate(entries: list[Entry], seed: int, config: BuildConfig,
                 used[e.id].add(q.template.id)
                 answer_kind, echo_kind = (("expansion", "abbr") if q.direction == "abbr2exp"
                                           else ("abbr", "expansion"))
-                anchor = QUERY_PREFIX + q.text
+                anchor = QUERY_PROMPT + q.text
                 # A comparison asks about both terms: one row per term, each naming the
                 # other so that neither is ever a negative of the query.
                 targets = [(e, q.other)] if q.other is None else [(e, q.other), (q.other, e)]
                 for target, other in targets:
-                    positive = PASSAGE_PREFIX + answers.passage(target, answer_kind, q.lang)
+                    positive = PASSAGE_PROMPT + answers.passage(target, answer_kind, q.lang)
                     if (anchor, positive) in seen_pairs:
                         continue
                     seen_pairs.add((anchor, positive))
                     row = {
                         "anchor": anchor, "positive": positive,
-                        "negative_echo": PASSAGE_PREFIX + answers.passage(target, echo_kind,
+                        "negative_echo": PASSAGE_PROMPT + answers.passage(target, echo_kind,
                                                                           q.lang),
                         "entry_id": target.id, "lang": q.lang, "direction": q.direction,
                         "template": q.template.id,
@@ -319,7 +316,7 @@ def generate(entries: list[Entry], seed: int, config: BuildConfig,
                     if other is not None:
                         row["other_entry_id"] = other.id
                     train.append(row)
-    train_texts = {_norm_query(r["anchor"][len(QUERY_PREFIX):]) for r in train}
+    train_texts = {_norm_query(r["anchor"][len(QUERY_PROMPT):]) for r in train}
 
     def query_split(name: str, items: list[Query], limit: int | None) -> list[dict]:
         rows, seen = [], set()
@@ -418,10 +415,10 @@ def compute_stats(data: dict[str, list[dict]], token_stats: bool = True) -> dict
                 "train.anchor": [r["anchor"] for r in data["train"]],
                 "train.positive": [r["positive"] for r in data["train"]],
                 "train.negative_echo": [r["negative_echo"] for r in data["train"]],
-                "corpus.text": [PASSAGE_PREFIX + r["text"] for r in data["corpus"]],
+                "corpus.text": [PASSAGE_PROMPT + r["text"] for r in data["corpus"]],
             }
             for name in QUERY_SPLITS:
-                columns[f"{name}.text"] = [QUERY_PREFIX + r["text"] for r in data[name]]
+                columns[f"{name}.text"] = [QUERY_PROMPT + r["text"] for r in data[name]]
             cache: dict[str, int] = {}
             for col, texts in columns.items():
                 if not texts:
@@ -524,21 +521,17 @@ def build_dataset(
             "by_lang": dict(Counter(t.lang for t in TEMPLATES)),
         },
     }
-    files = {
-        "train": "train.jsonl", "corpus": "corpus.jsonl", "entries": "entries.jsonl",
-        "heldout-terms": "queries-heldout-terms.jsonl",
-        "heldout-phrasings": "queries-heldout-phrasings.jsonl", "dev": "queries-dev.jsonl",
-    }
     out = Path(out_dir)
     with atomic_directory(out) as tmp:
-        for name, fname in files.items():
-            write_jsonl(tmp / fname, data[name])
-        write_json(tmp / "templates.json", data["templates"])
-        write_json(tmp / "merge_report.json", report.to_dict())
-        write_json(tmp / "stats.json", stats)
-        write_json(tmp / "data_card.json", card)
+        lay = DataLayout(tmp)
+        for name in SPLITS:
+            write_jsonl(lay.split(name), data[name])
+        write_json(lay.templates, data["templates"])
+        write_json(lay.merge_report, report.to_dict())
+        write_json(lay.stats, stats)
+        write_json(lay.data_card, card)
     return BuildResult(out, counts, stats, report,
-                       {k: out / v for k, v in files.items()})
+                       {k: DataLayout(out).split(k) for k in SPLITS})
 
 
 def split_path(data_dir: str | os.PathLike, name: str) -> Path:
@@ -546,8 +539,7 @@ def split_path(data_dir: str | os.PathLike, name: str) -> Path:
     short = name.removeprefix("queries-").removesuffix(".jsonl")
     if short not in SPLITS:
         raise InputError(Problem(str(name), f"unknown split; expected one of {', '.join(SPLITS)}"))
-    fname = f"queries-{short}.jsonl" if short in QUERY_SPLITS else f"{short}.jsonl"
-    path = Path(data_dir) / fname
+    path = DataLayout(data_dir).split(short)
     if not path.is_file():
         raise InputError(Problem(str(path), "file not found; run `termfit data build` first"))
     return path
@@ -562,7 +554,7 @@ def load_split(data_dir: str | os.PathLike, name: str):
 
 def read_stats(data_dir: str | os.PathLike) -> dict:
     """The ``stats.json`` of a built data directory."""
-    path = Path(data_dir) / "stats.json"
+    path = DataLayout(data_dir).stats
     if not path.is_file():
         raise InputError(Problem(str(path), "file not found; is this a `termfit data build` "
                                  "output folder?"))

@@ -28,6 +28,7 @@ from tqdm.auto import tqdm
 from termfit.errors import InputError, Problem, TermfitError
 from termfit.fileio import atomic_write_bytes, atomic_write_text, read_jsonl, write_json
 from termfit.hybrid import FusionConfig, fuse, tune_weights
+from termfit.layout import QUERY_SPLITS, DataLayout
 from termfit.lexical import AcronymScorer, BM25Scorer
 from termfit.metrics import (
     MAX_K,
@@ -42,7 +43,7 @@ from termfit.metrics import (
 logger = logging.getLogger(__name__)
 
 SYSTEMS: tuple[str, ...] = ("bm25", "acronym", "dense", "hybrid")
-SPLITS: tuple[str, ...] = ("heldout-terms", "heldout-phrasings", "dev")
+SPLITS: tuple[str, ...] = QUERY_SPLITS
 #: Query fields that give a breakdown, when present.
 BREAKDOWNS: tuple[str, ...] = ("lang", "direction", "ambiguous")
 #: Components of the hybrid system, in fusion-weight order.
@@ -105,8 +106,8 @@ def split_paths(data_dir: str | os.PathLike, split: str) -> tuple[Path, Path]:
     if split not in SPLITS:
         raise InputError(Problem("--split", f"unknown split {split!r}; expected one of "
                                  + ", ".join(SPLITS)))
-    d = Path(data_dir)
-    q, c = d / f"queries-{split}.jsonl", d / "corpus.jsonl"
+    lay = DataLayout(data_dir)
+    q, c = lay.queries(split), lay.corpus
     for p in (c, q):
         if not p.is_file():
             raise InputError(Problem(str(p), "file not found (is this a `termfit data build` "

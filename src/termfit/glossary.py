@@ -20,6 +20,15 @@ from termfit.errors import InputError, Problem
 from termfit.fileio import parse_json_object
 
 CATEGORIES = ("technical", "conceptual", "application")
+#: The label each category carries in passages, in both label languages.
+CATEGORY_LABELS: dict[str, dict[str, str]] = {
+    "technical": {"ko": "기술", "en": "Technical"},
+    "conceptual": {"ko": "개념", "en": "Conceptual"},
+    "application": {"ko": "활용", "en": "Application"},
+}
+#: Label (lower case) -> its language: {"기술": "ko", "technical": "en", ...}.
+LABEL_LANGS: dict[str, str] = {label.lower(): lang for labels in CATEGORY_LABELS.values()
+                               for lang, label in labels.items()}
 FIELDS = ("id", "abbr", "expansion", "ko", "category", "definition", "sources", "aliases")
 LIST_FIELDS = ("ko", "sources", "aliases")
 # Extra keys found in real glossary files that are accepted and ignored.
@@ -40,7 +49,7 @@ DEFAULT_COLUMNS: dict[str, str] = {
 IGNORE = "-"  # map a column to "-" to skip it
 
 _CATEGORY_ALIASES = {
-    "기술": "technical", "개념": "conceptual", "활용": "application",
+    **{labels["ko"]: cat for cat, labels in CATEGORY_LABELS.items()},
     "tech": "technical", "concept": "conceptual", "app": "application",
 }
 

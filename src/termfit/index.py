@@ -28,7 +28,7 @@ import numpy as np
 from termfit import __version__
 from termfit.errors import InputError, Problem, TermfitError
 from termfit.fileio import atomic_directory, read_jsonl, write_json, write_jsonl
-from termfit.glossary import default_glossary_path, load_glossary
+from termfit.glossary import CATEGORY_LABELS, default_glossary_path, load_glossary
 
 logger = logging.getLogger(__name__)
 
@@ -39,12 +39,6 @@ FORMAT_VERSION = 1
 # perfect recall and no build time; HNSW is faster but loses recall and takes minutes to build.
 ANN_THRESHOLD = 200_000
 
-# The seed model's training passages: "AMF (Technical)", "Access and Mobility ... (기술)".
-CATEGORY_LABELS = {
-    "technical": ("Technical", "기술"),
-    "conceptual": ("Conceptual", "개념"),
-    "application": ("Application", "활용"),
-}
 PASSAGE_TEMPLATE = {
     "abbr": "{abbr} ({label_en})",
     "expansion": "{expansion} ({label_ko})",
@@ -66,6 +60,7 @@ def entry_passages(entry: Any) -> list[str]:
     without a category get the bare text.
     """
     labels = CATEGORY_LABELS.get(entry.category or "")
+    labels = (labels["en"], labels["ko"]) if labels else None
     texts: list[str] = []
 
     def add(kind: str, text: str) -> None:

@@ -16,6 +16,7 @@ from functools import lru_cache
 import numpy as np
 
 from termfit.acronym import acronym_score, looks_like_abbreviation
+from termfit.glossary import LABEL_LANGS
 from termfit.metrics import topk_indices
 
 __all__ = ["AcronymScorer", "BM25Scorer", "TOKENIZERS", "strip_label", "tokenize"]
@@ -24,9 +25,6 @@ _PREFIX = re.compile(r"^\s*(?:query|passage)\s*:\s*", re.IGNORECASE)
 _LATIN = re.compile(r"[0-9a-z]+(?:[-./+&][0-9a-z]+)*")
 _HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
 _PIECE = re.compile(r"[0-9a-z]+")
-#: Category labels that the data attaches to passages (in both label languages).
-LABELS = {"기술": "ko", "개념": "ko", "활용": "ko",
-          "technical": "en", "conceptual": "en", "application": "en"}
 _LABEL = re.compile(r"\s*\(([^()]+)\)\s*$")
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
@@ -46,7 +44,7 @@ def strip_label(text: str) -> tuple[str, str | None]:
     m = _LABEL.search(text)
     if m:
         label = m.group(1).strip()
-        lang = LABELS.get(label.lower())
+        lang = LABEL_LANGS.get(label.lower())
         if lang is None and _HANGUL_RUN.fullmatch(label.replace(" ", "")):
             lang = "ko"
         if lang is not None and m.start() > 0:

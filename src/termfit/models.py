@@ -9,6 +9,7 @@ from pathlib import Path
 
 from termfit.base_model import DEFAULT_MODEL_ALIASES, prepare_default_model
 from termfit.errors import ModelUnavailableError
+from termfit.prompts import E5_PROMPTS
 
 logger = logging.getLogger(__name__)
 
@@ -97,5 +98,5 @@ def load_model(model: str | os.PathLike | None = None, device: str | None = "cpu
     st = SentenceTransformer(path, device=device, local_files_only=True, **kwargs)
     if not st.prompts or "query" not in st.prompts:
         # E5-family convention; a model saved without prompts gets them here.
-        st.prompts = {**(st.prompts or {}), "query": "query: ", "passage": "passage: "}
+        st.prompts = {**(st.prompts or {}), **E5_PROMPTS}
     return st

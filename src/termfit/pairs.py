@@ -23,14 +23,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from termfit.glossary import Entry, normalize
+from termfit.glossary import CATEGORY_LABELS, Entry, normalize
 from termfit.korean import josa
 
-LABELS: dict[str, dict[str, str]] = {
-    "technical": {"ko": "기술", "en": "Technical"},
-    "conceptual": {"ko": "개념", "en": "Conceptual"},
-    "application": {"ko": "활용", "en": "Application"},
-}
 DEFAULT_PASSAGE_TEMPLATE = "{term} ({label})"
 NO_LABEL_PASSAGE_TEMPLATE = "{term}"
 
@@ -269,7 +264,7 @@ def label_for(entry: Entry, label_lang: str) -> str | None:
     """The category label in ``label_lang`` ("ko" or "en"), or None without a category."""
     if not entry.category:
         return None
-    return LABELS[entry.category][label_lang]
+    return CATEGORY_LABELS[entry.category][label_lang]
 
 
 def passage_text(term: str, label: str | None,

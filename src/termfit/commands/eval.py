@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from termfit.commands._args import non_negative_int, positive_int
+from termfit.layout import DataLayout
 
 HELP = "evaluate bm25 / acronym / dense / hybrid retrieval and write JSON, markdown and PNG"
 
@@ -71,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         qpath, cpath = ev.split_paths(args.data, args.split)
         name = f"{Path(args.data).name}/{args.split}"
         if dev_path is None and args.split != "dev":
-            cand = Path(args.data) / "queries-dev.jsonl"
+            cand = DataLayout(args.data).queries("dev")
             dev_path = cand if cand.is_file() else None
     elif args.queries and args.corpus:
         qpath, cpath, name = Path(args.queries), Path(args.corpus), Path(args.queries).stem
