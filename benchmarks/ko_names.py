@@ -1,0 +1,152 @@
+"""Generated Korean term names against known English/Korean pairs.
+
+Known pairs: TTA's ICT term list (``../shared/data/ko_en_ict_terms.jsonl``), the Korean
+names of the shared glossary and of the starter glossary. The pairs are split by a hash of
+the normalised English name: the held-out half was never looked at while the lexicon
+(``termfit/data/en_ko_terms.tsv``) was written, the seen half was. Reported per part:
+how many pairs get a name, exact match (spaces and middle dots ignored) and character F1
+(multiset of Hangul/Latin/digit characters) against the closest known name, over the
+pairs that get a name and over all pairs (a missing name scores 0). Coverage: the share of
+the shared glossary's expansions that get a name.
+
+    python benchmarks/ko_names.py [--out benchmarks/results/ko_names.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+from termfit.fileio import write_json
+from termfit.glossary import normalize
+from termfit.ko_names import korean_name
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+STARTER = ROOT / "src" / "termfit" / "data" / "starter_glossary.jsonl"
+_CHARS = re.compile(r"[0-9A-Za-z가-힣]")
+
+
+def is_held_out(english: str) -> bool:
+    """The fixed split: half of the English names, by a hash of their normalised form."""
+    digest = hashlib.sha256(normalize(english, 1).encode("utf-8")).hexdigest()
+    return int(digest[:8], 16) % 2 == 1
+
+
+def _jsonl(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def known_pairs(shared: Path = SHARED, starter: Path = STARTER) -> dict[str, list[str]]:
+    """English name → its known Korean names, from the three sources (sources present only)."""
+    pairs: dict[str, list[str]] = {}
+
+    def add(english: str, names: list[str]) -> None:
+        key = english.strip()
+        for name in names:
+            name = name.strip()
+            if name and re.search(r"[가-힣]", name) and name not in pairs.setdefault(key, []):
+                pairs[key].append(name)
+
+    if (shared / "ko_en_ict_terms.jsonl").is_file():
+        for row in _jsonl(shared / "ko_en_ict_terms.jsonl"):
+            add(row["en"], [row["ko"], *row.get("synonyms", [])])
+    if (shared / "telecom_glossary.jsonl").is_file():
+        for row in _jsonl(shared / "telecom_glossary.jsonl"):
+            add(row["expansion"], row.get("ko", []))
+    if starter.is_file():
+        for row in _jsonl(starter):
+            add(row["expansion"], row.get("ko", []))
+    # the same English name in two spellings counts once
+    merged: dict[str, list[str]] = {}
+    seen: dict[str, str] = {}
+    for english, names in pairs.items():
+        if not names:
+            continue
+        key = normalize(english, 1)
+        first = seen.setdefault(key, english)
+        merged.setdefault(first, [])
+        merged[first] += [n for n in names if n not in merged[first]]
+    return merged
+
+
+def _chars(text: str) -> Counter:
+    return Counter(_CHARS.findall(text))
+
+
+def char_f1(predicted: str, gold: str) -> float:
+    """F1 of the character multisets (spaces and punctuation ignored)."""
+    p, g = _chars(predicted), _chars(gold)
+    common = sum((p & g).values())
+    if not common:
+        return 0.0
+    precision, recall = common / sum(p.values()), common / sum(g.values())
+    return 2 * precision * recall / (precision + recall)
+
+
+def _squash(text: str) -> str:
+    return "".join(_CHARS.findall(text)).lower()
+
+
+def score(pairs: dict[str, list[str]]) -> dict:
+    """Named count, exact match and character F1 of the generated names for ``pairs``."""
+    named = exact = 0
+    f1_sum = 0.0
+    for english, golds in pairs.items():
+        name = korean_name(english)
+        if name is None:
+            continue
+        named += 1
+        exact += any(_squash(name) == _squash(g) for g in golds)
+        f1_sum += max(char_f1(name, g) for g in golds)
+    n = len(pairs)
+    return {
+        "pairs": n, "named": named,
+        "exact_named": round(exact / named, 3) if named else None,
+        "char_f1_named": round(f1_sum / named, 3) if named else None,
+        "exact_all": round(exact / n, 3) if n else None,
+        "char_f1_all": round(f1_sum / n, 3) if n else None,
+    }
+
+
+def coverage(glossary: Path) -> dict:
+    """Share of the glossary's distinct expansions that get a generated name."""
+    expansions = {row["expansion"] for row in _jsonl(glossary)}
+    named = sum(korean_name(e) is not None for e in expansions)
+    return {"expansions": len(expansions), "named": named,
+            "share": round(named / len(expansions), 3) if expansions else None}
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default="benchmarks/results/ko_names.json")
+    args = parser.parse_args(argv)
+    pairs = known_pairs()
+    parts = {
+        "seen": {e: k for e, k in pairs.items() if not is_held_out(e)},
+        "held_out": {e: k for e, k in pairs.items() if is_held_out(e)},
+    }
+    result = {"parts": {name: score(p) for name, p in parts.items()}}
+    glossary = SHARED / "telecom_glossary.jsonl"
+    if glossary.is_file():
+        result["coverage"] = coverage(glossary)
+    print(f"{'part':<10} {'pairs':>6} {'named':>6} {'exact|named':>12} {'chrF1|named':>12} "
+          f"{'exact|all':>10} {'chrF1|all':>10}")
+    for name, r in result["parts"].items():
+        print(f"{name:<10} {r['pairs']:>6} {r['named']:>6} {r['exact_named']!s:>12} "
+              f"{r['char_f1_named']!s:>12} {r['exact_all']!s:>10} {r['char_f1_all']!s:>10}")
+    if "coverage" in result:
+        c = result["coverage"]
+        print(f"coverage of the shared glossary's expansions: {c['named']}/{c['expansions']} "
+              f"= {c['share']}")
+    write_json(args.out, result)
+    return result
+
+
+if __name__ == "__main__":
+    main()
