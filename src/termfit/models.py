@@ -9,6 +9,7 @@ from pathlib import Path
 
 from termfit.base_model import DEFAULT_MODEL_ALIASES, prepare_default_model
 from termfit.errors import ModelUnavailableError
+from termfit.runtime import exported_model_kwargs
 
 logger = logging.getLogger(__name__)
 
@@ -91,8 +92,6 @@ def load_model(model: str | os.PathLike | None = None, device: str | None = "cpu
 
     hf_logging.disable_progress_bar()
     path = resolve_model_path(model)
-    from termfit.export import exported_model_kwargs
-
     kwargs = {**exported_model_kwargs(path), **kwargs}  # exported ONNX/OpenVINO folders
     st = SentenceTransformer(path, device=device, local_files_only=True, **kwargs)
     if not st.prompts or "query" not in st.prompts:
