@@ -1,9 +1,12 @@
 """Export a model for fast CPU inference: ONNX fp32, ONNX int8, OpenVINO int8.
 
-An exported folder is a normal sentence-transformers folder whose first module is
-:class:`RuntimeEncoder` (tokenizer + an ONNX Runtime or OpenVINO session) followed by the
-original Pooling and Normalize modules, so ``SentenceTransformer(path)`` and
-:func:`termfit.models.load_model` load it and ``encode`` computes the same pipeline.
+An exported folder is laid out as sentence-transformers' own ONNX/OpenVINO backends
+read it: the saved model (``modules.json`` with the standard Transformer, Pooling and
+Normalize modules, model config, tokenizer, prompts) without its PyTorch weights, plus
+``onnx/model.onnx`` (fp32 or int8) or ``openvino/openvino_model.xml``, and the manifest
+``termfit_export.json``. ``SentenceTransformer(path, backend="onnx"|"openvino")`` loads it
+where optimum is installed; :func:`termfit.models.load_model` loads it everywhere with
+:mod:`termfit.runtime` (no optimum, no remote code).
 
 Why not sentence-transformers' ``export_*`` helpers: they drive ``optimum-onnx`` and
 ``optimum-intel``, whose released versions require transformers < 4.58 (optimum-onnx
@@ -29,14 +32,14 @@ from termfit.errors import TermfitError
 from termfit.export_layout import (
     FORMATS,
     MANIFEST,
-    ONNX_FILE,
-    OPENVINO_FILE,
+    WEIGHT_FILES,
     folder_size,
+    graph_file,
     read_manifest,
+    runtime_of,
 )
 from termfit.fileio import atomic_directory, write_json
 from termfit.models import load_model
-from termfit.runtime import RuntimeEncoder
 from termfit.trim import trim_vocabulary
 
 __all__ = ["FORMATS", "export_model", "folder_size", "read_manifest", "cpu_quantization_target"]
@@ -172,11 +175,7 @@ def export_model(
     built-in set). The folder is written atomically and loads with
     :func:`termfit.models.load_model`.
     """
-    from sentence_transformers import SentenceTransformer
-
-    if format not in FORMATS:
-        raise TermfitError(
-            f"unknown export format {format!r}: expected one of {', '.join(FORMATS)}")
+    runtime_of(format)  # a clear error for an unknown format
     _check_runtime(format)
     keep = list(keep)
     st = load_model(model_spec) if model_spec is None or isinstance(
@@ -186,43 +185,66 @@ def export_model(
     if trim:
         st = trim_vocabulary(st, keep, general_vocab=general_vocab)
     target = quantization_target or cpu_quantization_target()
-    hf_config = st[0].auto_model.config
     seq = int(max_seq_length or st.max_seq_length or 512)
     out = Path(out_dir)
     with tempfile.TemporaryDirectory(prefix="termfit-export-") as work_dir:
-        work = Path(work_dir)
-        raw = work / "raw.onnx"
+        raw = Path(work_dir) / "raw.onnx"
         _export_onnx_graph(st, raw)
         with atomic_directory(out) as tmp:
-            st[0].auto_model.config.save_pretrained(str(tmp))
-            st[0].tokenizer.save_pretrained(str(tmp))
-            if format == "openvino-int8":
-                texts = [t for t in list(calibration) or keep if isinstance(t, str)]
-                texts = texts[:512] or _CALIBRATION_FALLBACK
-                _openvino_int8(raw, tmp / OPENVINO_FILE, st, texts)
-                runtime, file_name = "openvino", OPENVINO_FILE
-            else:
-                (tmp / "onnx").mkdir()
-                opt = work / "optimized.onnx"
-                _optimize_onnx(raw, opt, hf_config)
-                if format == "onnx":
-                    shutil.move(str(opt), str(tmp / ONNX_FILE))
-                else:
-                    _quantize_onnx(opt, tmp / ONNX_FILE, target)
-                runtime, file_name = "onnx", ONNX_FILE
-            encoder = RuntimeEncoder(str(tmp), runtime, file_name, seq, num_threads)
-            exported = SentenceTransformer(
-                modules=[encoder, *list(st)[1:]], prompts=dict(st.prompts or {}), device="cpu",
-                default_prompt_name=st.default_prompt_name,
-            )
-            exported.save(str(tmp))
+            _save_without_weights(st, tmp, seq)
+            texts = [t for t in list(calibration) or keep if isinstance(t, str)]
+            _write_graph(format, raw, tmp, st, texts[:512] or _CALIBRATION_FALLBACK, target)
+            (tmp / "README.md").write_text(_readme(format), encoding="utf-8")
             write_json(tmp / MANIFEST, {
-                "format": format, "runtime": runtime, "file_name": file_name,
-                "trimmed": bool(trim), "vocab_size": int(hf_config.vocab_size),
+                "format": format, "runtime": runtime_of(format), "file_name": graph_file(format),
+                "trimmed": bool(trim), "vocab_size": int(st[0].auto_model.config.vocab_size),
                 "quantization_target": target if format == "onnx-int8" else None,
-                "max_seq_length": seq,
+                "max_seq_length": seq, "num_threads": num_threads,
             })
     return out
+
+
+def _save_without_weights(st, folder: Path, max_seq_length: int) -> None:
+    """Save ``st`` the standard way (config, tokenizer, modules), minus its PyTorch weights."""
+    before = st.max_seq_length
+    st.max_seq_length = max_seq_length  # stored in the tokenizer config
+    try:
+        st.save(str(folder))
+    finally:
+        st.max_seq_length = before
+    for pattern in WEIGHT_FILES:
+        for f in folder.glob(pattern):
+            f.unlink()
+
+
+def _write_graph(format: str, raw: Path, folder: Path, st, calibration: list[str],
+                 target: str) -> None:
+    """Write the graph of ``format`` from the traced ``raw`` ONNX file into ``folder``."""
+    dest = folder / graph_file(format)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if format == "openvino-int8":
+        _openvino_int8(raw, dest, st, calibration)
+        return
+    optimized = raw.with_name("optimized.onnx")
+    _optimize_onnx(raw, optimized, st[0].auto_model.config)
+    if format == "onnx":
+        shutil.move(str(optimized), str(dest))
+    else:
+        _quantize_onnx(optimized, dest, target)
+
+
+def _readme(format: str) -> str:
+    backend = runtime_of(format)
+    return f"""# Exported model ({format})
+
+Written by `termfit export`. The graph is `{graph_file(format)}`; there are no PyTorch weights.
+
+- termfit (no optimum needed): `termfit.models.load_model("PATH")`, or `--model PATH`.
+- sentence-transformers with optimum installed:
+  `SentenceTransformer("PATH", backend="{backend}")`.
+
+`termfit_export.json` records the format, vocabulary size and maximum sequence length.
+"""
 
 
 def _check_runtime(format: str) -> None:

@@ -16,6 +16,10 @@ FORMATS = ("onnx", "onnx-int8", "openvino-int8")
 MANIFEST = "termfit_export.json"
 ONNX_FILE = "onnx/model.onnx"
 OPENVINO_FILE = "openvino/openvino_model.xml"
+MODULES_JSON = "modules.json"
+CONFIG_ST = "config_sentence_transformers.json"
+#: PyTorch weight files that an export leaves out (the graph replaces them).
+WEIGHT_FILES = ("*.safetensors", "model.safetensors.index.json", "pytorch_model*.bin")
 
 
 def runtime_of(format: str) -> str:

@@ -1,25 +1,34 @@
-"""Run an exported model: ONNX Runtime or OpenVINO behind a sentence-transformers module.
+"""Load and run an exported model with ONNX Runtime or OpenVINO, without optimum.
 
-:class:`RuntimeEncoder` tokenizes and runs an exported graph; it produces the same
-``token_embeddings`` as the ``Transformer`` module it replaces, so the Pooling and
-Normalize modules that follow are unchanged.
+An export (see :mod:`termfit.export`) is laid out as sentence-transformers' own ONNX and
+OpenVINO backends expect: the usual ``modules.json`` (Transformer, Pooling, Normalize),
+model config and tokenizer, with the graph in ``onnx/model.onnx`` or
+``openvino/openvino_model.xml`` instead of PyTorch weights. So
+``SentenceTransformer(path, backend="onnx")`` loads it wherever optimum is installed, and
+:func:`load_exported` loads the same folder everywhere: :class:`RuntimeEncoder` (tokenizer
++ runtime session) replaces the Transformer, and the other modules load as saved.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
-import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+from sentence_transformers import SentenceTransformer
 from sentence_transformers.base.modules import InputModule
 
 from termfit.errors import TermfitError
-from termfit.export_layout import ONNX_FILE, read_manifest
+from termfit.export_layout import CONFIG_ST, MODULES_JSON, ONNX_FILE, read_manifest
+
+# First-module types that an export may name: the standard Transformer, or the
+# termfit module that exports of termfit 0.1 named (loaded the same way).
+_ENCODER_TYPES = ("termfit.export.RuntimeEncoder", "termfit.runtime.RuntimeEncoder")
 
 
 class RuntimeEncoder(InputModule):
@@ -28,10 +37,6 @@ class RuntimeEncoder(InputModule):
     Produces ``token_embeddings`` like the ``Transformer`` module it replaces, so the
     Pooling and Normalize modules that follow are unchanged.
     """
-
-    config_file_name = "termfit_runtime.json"
-    config_keys = ["runtime", "file_name", "max_seq_length", "num_threads"]
-    save_in_root = True
 
     def __init__(
         self,
@@ -82,20 +87,9 @@ class RuntimeEncoder(InputModule):
     get_sentence_embedding_dimension = get_embedding_dimension
 
     def save(self, output_path: str, *args, **kwargs) -> None:
-        out = Path(output_path)
-        if out.resolve() != Path(self.model_dir).resolve():
-            src = Path(self.model_dir)
-            for name in _model_files(src / self.file_name) + ["config.json"]:
-                (out / name).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(src / name, out / name)
-        self.save_tokenizer(output_path)
-        self.save_config(output_path)
-
-    @classmethod
-    def load(cls, model_name_or_path: str, subfolder: str = "", **kwargs) -> RuntimeEncoder:
-        config = cls.load_config(model_name_or_path, subfolder=subfolder,
-                                 local_files_only=kwargs.get("local_files_only", False))
-        return cls(str(Path(model_name_or_path) / subfolder), **config)
+        raise TermfitError(
+            "an exported model is not saved again: copy its folder, or export the PyTorch "
+            "model once more (termfit export)")
 
 
 def _file_digest(path: Path) -> torch.Tensor:
@@ -112,17 +106,6 @@ def _file_digest(path: Path) -> torch.Tensor:
                 fh.seek(max(0, size - (1 << 20)))
                 h.update(fh.read())
     return torch.tensor(list(h.digest()[:8]), dtype=torch.float64)
-
-
-def _model_files(path: Path) -> list[str]:
-    """The file(s) of an exported graph, relative to the model folder."""
-    rel = Path(path.parent.name) / path.name
-    files = [rel.as_posix()]
-    if path.suffix == ".xml":
-        files.append(rel.with_suffix(".bin").as_posix())
-    elif path.with_name(path.name + "_data").is_file():
-        files.append((rel.parent / (path.name + "_data")).as_posix())
-    return files
 
 
 def _onnx_runner(path: Path, num_threads: int | None):
@@ -164,23 +147,74 @@ def _ov_runner(path: Path, num_threads: int | None):
     return run
 
 
-def exported_model_kwargs(path: str | os.PathLike) -> dict:
-    """Extra ``SentenceTransformer`` arguments to load an exported folder (else ``{}``).
+def is_exported(path: str | os.PathLike) -> bool:
+    """True when ``path`` is a folder written by :func:`termfit.export.export_model`."""
+    return Path(path).is_dir() and read_manifest(path) is not None
 
-    sentence-transformers asks for ``trust_remote_code`` before importing a module class
-    from outside its package; we allow it only when every module is its own or
-    :class:`RuntimeEncoder`.
+
+def load_exported(
+    path: str | os.PathLike, device: str | None = "cpu", num_threads: int | None = None,
+) -> SentenceTransformer:
+    """Load an exported folder as a ``SentenceTransformer`` running on ONNX Runtime/OpenVINO.
+
+    Needs neither optimum nor ``trust_remote_code``: the first module becomes a
+    :class:`RuntimeEncoder`; the others must be sentence-transformers' own modules.
     """
-    if read_manifest(path) is None:
-        return {}
-    modules_json = Path(path) / "modules.json"
+    folder = Path(path)
+    manifest = read_manifest(folder)
+    if manifest is None:
+        raise TermfitError(f"{folder} is not an exported model (no export manifest)")
+    entries = _module_entries(folder)
+    encoder = RuntimeEncoder(
+        str(folder), str(manifest.get("runtime", "onnx")),
+        str(manifest.get("file_name", ONNX_FILE)), int(manifest.get("max_seq_length") or 512),
+        num_threads or manifest.get("num_threads"),
+    )
+    modules = [encoder] + [_load_module(folder, e) for e in entries[1:]]
+    settings = _read_json(folder / CONFIG_ST) if (folder / CONFIG_ST).is_file() else {}
+    return SentenceTransformer(
+        modules=modules, device=device or "cpu", prompts=settings.get("prompts") or None,
+        default_prompt_name=settings.get("default_prompt_name"),
+        similarity_fn_name=settings.get("similarity_fn_name"),
+    )
+
+
+def _read_json(path: Path) -> Any:
     try:
-        modules = json.loads(modules_json.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise TermfitError(f"{modules_json}: unreadable ({exc})") from None
-    allowed = f"{RuntimeEncoder.__module__}.{RuntimeEncoder.__name__}"
-    for m in modules:
-        kind = str(m.get("type", ""))
-        if kind != allowed and not kind.startswith("sentence_transformers."):
-            raise TermfitError(f"{modules_json}: unexpected module type {kind!r} in an export")
-    return {"trust_remote_code": True}
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise TermfitError(f"{path}: unreadable ({exc})") from None
+
+
+def _module_entries(folder: Path) -> list[dict]:
+    """The modules.json entries of an export, checked: an encoder first, then ST modules."""
+    where = folder / MODULES_JSON
+    entries = _read_json(where)
+    if not isinstance(entries, list) or not entries or not all(
+        isinstance(e, dict) and isinstance(e.get("type"), str) for e in entries
+    ):
+        raise TermfitError(f"{where}: expected a list of modules with a 'type' each")
+    first = entries[0]["type"]
+    if not (first in _ENCODER_TYPES or (first.startswith("sentence_transformers.")
+                                        and first.endswith(".Transformer"))):
+        raise TermfitError(f"{where}: the first module of an export must be a Transformer, "
+                           f"not {first!r}")
+    for e in entries[1:]:
+        if not e["type"].startswith("sentence_transformers."):
+            raise TermfitError(f"{where}: unexpected module type {e['type']!r} in an export "
+                               "(only sentence-transformers' own modules are loaded)")
+        sub = Path(str(e.get("path", "")))
+        if sub.is_absolute() or ".." in sub.parts:
+            raise TermfitError(f"{where}: module path {str(sub)!r} leaves the model folder")
+    return entries
+
+
+def _load_module(folder: Path, entry: dict) -> torch.nn.Module:
+    module_name, _, class_name = entry["type"].rpartition(".")
+    try:
+        cls = getattr(importlib.import_module(module_name), class_name)
+    except (ImportError, AttributeError):
+        raise TermfitError(
+            f"{folder / MODULES_JSON}: module type {entry['type']!r} is not in this "
+            "sentence-transformers version") from None
+    return cls.load(str(folder), subfolder=str(entry.get("path", "")), local_files_only=True)
