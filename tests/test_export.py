@@ -10,11 +10,22 @@ import pytest
 
 from termfit.cli import main
 from termfit.errors import TermfitError
-from termfit.export import export_model, exported_model_kwargs, folder_size, read_manifest
+from termfit.export import export_model, folder_size, read_manifest
 from termfit.models import load_model
+from termfit.runtime import load_exported
 
 TEXTS = ["LTE 기지국 핸드오버", "Radio Resource Control", "무선 자원 제어 RRC"]
 HAS_OPENVINO = all(importlib.util.find_spec(m) for m in ("openvino", "nncf"))
+
+
+def _has(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ImportError:  # the parent package is missing
+        return False
+
+
+OPENVINO_CASE = pytest.mark.skipif(not HAS_OPENVINO, reason="openvino/nncf missing")
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +41,7 @@ def source(tiny_model, tmp_path_factory):
 @pytest.mark.parametrize("fmt,atol", [
     ("onnx", 1e-5),
     ("onnx-int8", None),
-    pytest.param("openvino-int8", None,
-                 marks=pytest.mark.skipif(not HAS_OPENVINO, reason="openvino/nncf missing")),
+    pytest.param("openvino-int8", None, marks=[OPENVINO_CASE, pytest.mark.slow]),
 ])
 def test_export_matches_pytorch(source, tmp_path, fmt, atol):
     st, path = source
@@ -51,7 +61,7 @@ def test_export_matches_pytorch(source, tmp_path, fmt, atol):
         else:
             assert (got * want).sum(axis=1).min() > 0.98
     single = model.encode("RRC")
-    assert single.shape == (st.get_sentence_embedding_dimension(),)
+    assert single.shape == (st.get_embedding_dimension(),)
 
 
 def test_export_with_trim(tiny_model_path, tmp_path):
@@ -86,11 +96,60 @@ def test_bad_format_and_foreign_modules(tmp_path):
     with pytest.raises(TermfitError, match="unknown export format"):
         export_model(None, "tensorrt", tmp_path / "x")
     assert not (tmp_path / "x").exists()
-    assert exported_model_kwargs(tmp_path) == {}
+    with pytest.raises(TermfitError, match="not an exported model"):
+        load_exported(tmp_path)
     (tmp_path / "termfit_export.json").write_text("{}")
-    (tmp_path / "modules.json").write_text(json.dumps([{"type": "evil.Module"}]))
-    with pytest.raises(TermfitError, match="unexpected module type"):
-        exported_model_kwargs(tmp_path)
+    transformer = {"type": "sentence_transformers.base.modules.transformer.Transformer",
+                   "path": ""}
+    for modules, expected in [
+        ([{"type": "evil.Module", "path": ""}], "must be a Transformer"),
+        ([transformer, {"type": "evil.Module", "path": "1"}], "unexpected module type"),
+        ([transformer, {"type": "sentence_transformers.X", "path": "../up"}], "leaves"),
+        ({"type": "x"}, "expected a list"),
+    ]:
+        (tmp_path / "modules.json").write_text(json.dumps(modules))
+        with pytest.raises(TermfitError, match=expected):
+            load_exported(tmp_path)
+
+
+@pytest.mark.parametrize("fmt", [
+    "onnx", "onnx-int8", pytest.param("openvino-int8", marks=[OPENVINO_CASE, pytest.mark.slow]),
+])
+def test_export_is_in_the_sentence_transformers_backend_layout(source, tmp_path, fmt):
+    """Standard modules only (no remote code), the graph where ST's backends look for it,
+    no PyTorch weights; where optimum is installed ST's own backend gives the same vectors."""
+    _, path = source
+    out = export_model(str(path), fmt, tmp_path / fmt)
+    modules = json.loads((out / "modules.json").read_text())
+    assert [m["type"].split(".")[-1] for m in modules] == ["Transformer", "Pooling", "Normalize"]
+    assert all(m["type"].startswith("sentence_transformers.") for m in modules)
+    assert not [f for f in out.rglob("*.json") if "termfit." in f.read_text()]
+    backend = "openvino" if fmt.startswith("openvino") else "onnx"
+    graph = {"onnx": "onnx/model.onnx", "openvino": "openvino/openvino_model.xml"}[backend]
+    assert (out / graph).is_file()
+    assert json.loads((out / "config.json").read_text())["model_type"] == "bert"
+    assert (out / "tokenizer.json").is_file() and not list(out.glob("*.safetensors"))
+    ours = load_model(out)
+    assert type(ours[0]).__name__ == "RuntimeEncoder"
+    want = ours.encode(TEXTS, prompt_name="query")
+    optimum = {"onnx": "optimum.onnxruntime", "openvino": "optimum.intel"}[backend]
+    if not _has(optimum):
+        pytest.skip(f"{optimum} is not installed: sentence-transformers' {backend} backend "
+                    "cannot be tried here")
+    from sentence_transformers import SentenceTransformer
+
+    theirs = SentenceTransformer(str(out), backend=backend, device="cpu")
+    np.testing.assert_allclose(theirs.encode(TEXTS, prompt_name="query"), want, atol=1e-4)
+
+
+def test_exports_of_the_earlier_layout_still_load(source, tmp_path):
+    """Folders whose modules.json names termfit's own encoder (termfit 0.1) load the same."""
+    st, path = source
+    out = export_model(str(path), "onnx", tmp_path / "old")
+    modules = json.loads((out / "modules.json").read_text())
+    modules[0]["type"] = "termfit.export.RuntimeEncoder"
+    (out / "modules.json").write_text(json.dumps(modules))
+    np.testing.assert_allclose(load_model(out).encode(TEXTS), st.encode(TEXTS), atol=1e-5)
 
 
 def test_cli_export(source, tmp_path, capsys):
@@ -143,8 +202,8 @@ def test_exports_have_distinct_fingerprints(source, tmp_path):
     assert model_fingerprint(a) == model_fingerprint(load_model(tmp_path / "a"))
 
 
-def test_cli_format_choices_match_library():
-    from termfit import export
+def test_cli_format_choices_come_from_the_library():
+    from termfit import export_layout
     from termfit.commands import export as cmd
 
-    assert cmd.FORMATS == export.FORMATS
+    assert cmd.FORMATS is export_layout.FORMATS

@@ -93,3 +93,8 @@ def test_keep_ids_and_bad_items(tiny_model):
         kept_piece_ids(tiny_model, [10**9], general_vocab=False)
     with pytest.raises(TermfitError, match="cannot keep"):
         kept_piece_ids(tiny_model, [3.5], general_vocab=False)
+
+
+def test_takes_a_loaded_model_not_a_path(tiny_model_path):
+    with pytest.raises(TermfitError, match="loaded PyTorch"):
+        trim_vocabulary(str(tiny_model_path), ["RRC"])

@@ -266,7 +266,7 @@ def load_tokenizer_json(model: E5Bin | None = None) -> dict:
     tok = json.loads(tokenizer_json_path().read_text(encoding="utf-8"))
     tok["truncation"] = None
     tok["padding"] = None
-    tok["pre_tokenizer"] = _pre_tokenizer_with_unknown_split(tok)
+    tok["pre_tokenizer"] = pre_tokenizer_with_unknown_split(tok)
     if model is not None:
         vocab = tok["model"]["vocab"]
         if len(vocab) != len(model.pieces):
@@ -285,7 +285,7 @@ def load_tokenizer_json(model: E5Bin | None = None) -> dict:
     return tok
 
 
-def _pre_tokenizer_with_unknown_split(tok: dict) -> dict:
+def pre_tokenizer_with_unknown_split(tok: dict) -> dict:
     """Isolate characters that no piece contains, so each becomes its own ``<unk>``.
 
     The Unigram model of ``tokenizers`` fuses runs of unknown characters into one

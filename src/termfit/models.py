@@ -10,6 +10,7 @@ from pathlib import Path
 from termfit.base_model import DEFAULT_MODEL_ALIASES, prepare_default_model
 from termfit.errors import ModelUnavailableError
 from termfit.prompts import E5_PROMPTS
+from termfit.runtime import is_exported, load_exported
 
 logger = logging.getLogger(__name__)
 
@@ -84,18 +85,21 @@ def _hub_reachable(timeout: float = 2.0) -> bool:
 def load_model(model: str | os.PathLike | None = None, device: str | None = "cpu", **kwargs):
     """Load a :class:`~sentence_transformers.SentenceTransformer` from a model spec.
 
-    See :func:`resolve_model_path` for the accepted specs. Extra keyword arguments go to
-    ``SentenceTransformer`` (e.g. ``backend="onnx"``).
+    See :func:`resolve_model_path` for the accepted specs. A folder written by ``termfit
+    export`` runs on ONNX Runtime/OpenVINO (:func:`termfit.runtime.load_exported`) unless
+    ``backend`` asks for sentence-transformers' own backend. Extra keyword arguments go
+    to ``SentenceTransformer`` (e.g. ``backend="onnx"``).
     """
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
     path = resolve_model_path(model)
-    from termfit.export import exported_model_kwargs
-
-    kwargs = {**exported_model_kwargs(path), **kwargs}  # exported ONNX/OpenVINO folders
-    st = SentenceTransformer(path, device=device, local_files_only=True, **kwargs)
+    if is_exported(path) and kwargs.get("backend", "torch") == "torch":
+        kwargs.pop("backend", None)
+        st = load_exported(path, device=device, **kwargs)
+    else:
+        st = SentenceTransformer(path, device=device, local_files_only=True, **kwargs)
     if not st.prompts or "query" not in st.prompts:
         # E5-family convention; a model saved without prompts gets them here.
         st.prompts = {**(st.prompts or {}), **E5_PROMPTS}

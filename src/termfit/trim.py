@@ -25,6 +25,7 @@ import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
+from termfit.base_model import pre_tokenizer_with_unknown_split
 from termfit.errors import TermfitError
 from termfit.fileio import atomic_directory
 
@@ -89,8 +90,6 @@ def _tokenizer_json(st) -> dict:
 
 def _rebuild_tokenizer_json(tok: dict, kept: list[int]) -> dict:
     """A copy of ``tok`` whose Unigram model holds only the ``kept`` ids, in that order."""
-    from termfit.base_model import _pre_tokenizer_with_unknown_split
-
     vocab = tok["model"]["vocab"]
     new_id = {old: new for new, old in enumerate(kept)}
     out = json.loads(json.dumps(tok))
@@ -109,7 +108,7 @@ def _rebuild_tokenizer_json(tok: dict, kept: list[int]) -> dict:
         if steps and steps[-1].get("type") == "Split" and steps[-1].get("behavior") == "Isolated":
             pre = {"type": "Sequence", "pretokenizers": steps[:-1]}
             out["pre_tokenizer"] = pre
-            out["pre_tokenizer"] = _pre_tokenizer_with_unknown_split(out)
+            out["pre_tokenizer"] = pre_tokenizer_with_unknown_split(out)
     return out
 
 
@@ -153,7 +152,7 @@ def kept_piece_ids(
 
 
 def trim_vocabulary(
-    model_or_path,
+    model,
     keep: Iterable[str | int] = (),
     out_dir: str | os.PathLike | None = None,
     general_vocab: bool = True,
@@ -161,9 +160,9 @@ def trim_vocabulary(
 ):
     """Return a copy of a sentence-transformers model whose vocabulary is trimmed.
 
-    ``model_or_path`` is a loaded ``SentenceTransformer`` (left unchanged) or a model spec
-    for :func:`termfit.models.load_model`. ``keep`` holds texts (their pieces are kept) and
-    token ids. With ``out_dir`` the trimmed model is also saved there, atomically.
+    ``model`` is a loaded PyTorch ``SentenceTransformer``; it is left unchanged. ``keep``
+    holds texts (their pieces are kept) and token ids. With ``out_dir`` the trimmed model is
+    also saved there, atomically.
     """
     import copy
 
@@ -171,12 +170,10 @@ def trim_vocabulary(
     from tokenizers import Tokenizer
     from transformers import PreTrainedTokenizerFast
 
-    from termfit.models import load_model
-
-    if isinstance(model_or_path, str | os.PathLike) or model_or_path is None:
-        st = load_model(model_or_path)
-    else:
-        st = copy.deepcopy(model_or_path)
+    if isinstance(model, str | os.PathLike) or not hasattr(_first_module(model), "auto_model"):
+        raise TermfitError("trim_vocabulary needs a loaded PyTorch sentence-transformers model "
+                           "(see termfit.models.load_model)")
+    st = copy.deepcopy(model)
     kept = kept_piece_ids(st, keep, general_vocab=general_vocab, general_size=general_size)
     module = st[0]
     hf = module.auto_model
@@ -208,6 +205,13 @@ def trim_vocabulary(
     if out_dir is not None:
         save_model(st, out_dir)
     return st
+
+
+def _first_module(model):
+    try:
+        return model[0]
+    except (TypeError, IndexError, KeyError):
+        return None
 
 
 def _tokenizer_json_vocab(tok) -> list:

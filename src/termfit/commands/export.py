@@ -5,11 +5,9 @@ from __future__ import annotations
 import argparse
 
 from termfit.commands._args import positive_int
+from termfit.export_layout import FORMATS
 
 HELP = "export a model to ONNX (fp32/int8) or OpenVINO int8, optionally with a trimmed vocabulary"
-
-
-FORMATS = ("onnx", "onnx-int8", "openvino-int8")  # kept in step with termfit.export.FORMATS
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -43,7 +41,8 @@ def glossary_texts(paths: list[str]) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     from termfit.errors import TermfitError
-    from termfit.export import export_model, folder_size, read_manifest
+    from termfit.export import export_model
+    from termfit.export_layout import folder_size, read_manifest
     from termfit.fileio import check_output
 
     check_output(args.out, folder=True)
