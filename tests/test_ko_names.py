@@ -74,7 +74,7 @@ def test_lexicon_file_is_well_formed():
     for english, korean in lex.items():
         assert english == english.lower() and english == " ".join(english.split())
         assert re.search(r"[가-힣]", korean) or korean in {"-"} or re.fullmatch(
-            r"[A-Z0-9 .\-/]+\+?", korean), (english, korean)
+            r"[A-Za-z0-9 .\-/]+\+?", korean), (english, korean)
 
 
 def test_lexicon_loanword_marker_uses_the_reading_lexicon():
@@ -86,3 +86,12 @@ def test_lexicon_loanword_marker_uses_the_reading_lexicon():
 def test_lexicon_errors_name_the_line(text):
     with pytest.raises(ValueError, match=r"line \d"):
         parse_lexicon(text, "lex.tsv")
+
+
+def test_comma_lists_join_the_last_item_with_its_conjunction():
+    assert korean_name("Authentication, Authorization, and Accounting") == "인증, 인가 및 과금"
+    assert korean_name("evolved Node B, E-UTRAN Node B") == "진화된 노드 B, E-UTRAN 노드 B"
+
+
+def test_a_unit_spanning_commas_is_one_name():
+    assert korean_name("First In, First Out") == "선입선출"

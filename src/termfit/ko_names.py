@@ -258,10 +258,19 @@ def korean_name(expansion: str) -> str | None:
             where = korean_name(where) or ""
         return f"{where}에 정의된 {name}" if where else None
     lex = lexicon()
-    names = []
+    whole = " ".join(t.lower().strip("-") for t in _tokens(expansion.replace(",", " ")))
+    if whole in lex:  # "First In, First Out" is one unit
+        return lex[whole] if re.search(r"[가-힣]", lex[whole]) else None
+    names: list[str] = []
+    last_joiner = ", "
     for segment in expansion.split(","):
         if not segment.strip():
             continue
+        # "A, B, and C": the last item's conjunction joins it to the list
+        head = re.match(r"\s*(and|or|&)\s+(.*)$", segment, re.IGNORECASE | re.DOTALL)
+        if head and names:
+            last_joiner = " " + CONJUNCTIONS[head.group(1).lower()] + " "
+            segment = head.group(2)
         units = _units(_tokens(segment), lex)
         if units is None:
             return None
@@ -269,7 +278,11 @@ def korean_name(expansion: str) -> str | None:
         if name is None or not re.search(r"[가-힣]", name):
             return None
         names.append(name)
-    return ", ".join(names) if names else None
+    if not names:
+        return None
+    if len(names) == 1:
+        return names[0]
+    return ", ".join(names[:-1]) + last_joiner + names[-1]
 
 
 def compose_names(entries: Iterable) -> dict[str, str]:
