@@ -26,7 +26,7 @@ from pathlib import Path
 
 from termfit.fileio import write_json
 from termfit.glossary import normalize
-from termfit.ko_names import korean_name
+from termfit.ko_names import korean_name, unknown_words
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -125,11 +125,17 @@ def score(pairs: dict[str, list[str]]) -> dict:
 
 
 def coverage(glossary: Path) -> dict:
-    """Share of the glossary's distinct expansions that get a generated name."""
+    """Share of the glossary's distinct expansions that get a generated name, and of the
+    distinct words of those expansions (outside multi-word units) that the lexicon knows."""
     expansions = {row["expansion"] for row in _jsonl(glossary)}
     named = sum(korean_name(e) is not None for e in expansions)
+    words = {w.lower() for e in expansions for w in re.findall(r"[A-Za-z]{2,}", e)
+             if not any(c.isupper() for c in w[1:])}
+    unknown = {w for e in expansions for w in unknown_words(e)}
     return {"expansions": len(expansions), "named": named,
-            "share": round(named / len(expansions), 3) if expansions else None}
+            "share": round(named / len(expansions), 3) if expansions else None,
+            "words": len(words), "unknown_words": len(unknown & words),
+            "word_share": round(1 - len(unknown & words) / len(words), 3) if words else None}
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -156,7 +162,8 @@ def main(argv: list[str] | None = None) -> dict:
     if "coverage" in result:
         c = result["coverage"]
         print(f"coverage of the shared glossary's expansions: {c['named']}/{c['expansions']} "
-              f"= {c['share']}")
+              f"= {c['share']}; of their words: {c['words'] - c['unknown_words']}/{c['words']} "
+              f"= {c['word_share']}")
     write_json(args.out, result)
     return result
 

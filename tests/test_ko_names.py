@@ -7,7 +7,7 @@ import re
 import pytest
 
 from termfit.glossary import Entry
-from termfit.ko_names import compose_names, korean_name, lexicon, parse_lexicon
+from termfit.ko_names import compose_names, korean_name, lexicon, parse_lexicon, unknown_words
 
 
 @pytest.mark.parametrize(("expansion", "expected"), [
@@ -95,3 +95,8 @@ def test_comma_lists_join_the_last_item_with_its_conjunction():
 
 def test_a_unit_spanning_commas_is_one_name():
     assert korean_name("First In, First Out") == "선입선출"
+
+
+def test_unknown_words_lists_what_the_lexicon_lacks():
+    assert unknown_words("Xyzzy Session Quuxing Function") == ["xyzzy", "quuxing"]
+    assert unknown_words("Session Management Function") == []

@@ -150,9 +150,12 @@ def _tokens(expansion: str) -> list[str]:
     return out
 
 
-def _units(tokens: list[str], lex: Mapping[str, str]) -> list[str] | None:
-    """Translate tokens into Korean units and function words; None if a word is unknown."""
+def _units(tokens: list[str], lex: Mapping[str, str],
+           unknown: list[str] | None = None) -> list[str] | None:
+    """Translate tokens into Korean units and function words; None if a word is unknown
+    (all unknown words are appended to ``unknown`` when it is given)."""
     out: list[str] = []
+    missing = False
     i = 0
     while i < len(tokens):
         for size in range(min(MAX_UNIT_WORDS, len(tokens) - i), 1, -1):
@@ -176,9 +179,20 @@ def _units(tokens: list[str], lex: Mapping[str, str]) -> list[str] | None:
                 out.append(value)
             elif _is_abbreviation(token) or token.isupper():
                 out.append(token)
-            else:
+            elif unknown is None:
                 return None
-    return out
+            else:
+                unknown.append(low)
+                missing = True
+    return None if missing else out
+
+
+def unknown_words(expansion: str) -> list[str]:
+    """The words of ``expansion`` that the lexicon does not know (lower case, in order)."""
+    unknown: list[str] = []
+    for segment in expansion.split(","):
+        _units(_tokens(segment), lexicon(), unknown)
+    return unknown
 
 
 def _rate(before: str) -> str:
