@@ -196,9 +196,10 @@ def unknown_words(expansion: str) -> list[str]:
 
 
 def _rate(before: str) -> str:
+    """율 after a vowel or ㄴ, 률 after other final consonants (비트율, 전송률)."""
     last = before[-1:] if before else ""
-    if re.match(r"[가-힣]", last) and hangul_final(last) == "consonant" and (
-            (ord(last) - 0xAC00) % 28 != 4):  # ㄴ takes 율
+    if re.match(r"[가-힣]", last) and hangul_final(last) != "vowel" and (
+            (ord(last) - 0xAC00) % 28 != 4):  # 4 = ㄴ
         return "률"
     return "율"
 
