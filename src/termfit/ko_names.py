@@ -256,6 +256,27 @@ def _compose(units: list[str]) -> str | None:
     return text or None
 
 
+def _list_name(expansion: str, lex: Mapping[str, str]) -> str | None:
+    """Name of a comma-separated expansion: "A, B, and C" → "A, B 및 C"."""
+    names: list[str] = []
+    last_joiner = ", "
+    for segment in expansion.split(","):
+        if not segment.strip():
+            continue
+        head = re.match(r"\s*(and|or|&)\s+(.*)$", segment, re.IGNORECASE | re.DOTALL)
+        if head and names:  # the last item's conjunction joins it to the list
+            last_joiner = " " + CONJUNCTIONS[head.group(1).lower()] + " "
+            segment = head.group(2)
+        units = _units(_tokens(segment), lex)
+        name = None if units is None else _compose(units)
+        if name is None or not re.search(r"[가-힣]", name):
+            return None
+        names.append(name)
+    if not names:
+        return None
+    return ", ".join(names[:-1]) + last_joiner + names[-1] if len(names) > 1 else names[0]
+
+
 def korean_name(expansion: str) -> str | None:
     """A generated Korean name for an English term name, or None when a word is unknown.
 
@@ -276,28 +297,7 @@ def korean_name(expansion: str) -> str | None:
     whole = " ".join(t.lower().strip("-") for t in _tokens(expansion.replace(",", " ")))
     if whole in lex:  # "First In, First Out" is one unit
         return lex[whole] if re.search(r"[가-힣]", lex[whole]) else None
-    names: list[str] = []
-    last_joiner = ", "
-    for segment in expansion.split(","):
-        if not segment.strip():
-            continue
-        # "A, B, and C": the last item's conjunction joins it to the list
-        head = re.match(r"\s*(and|or|&)\s+(.*)$", segment, re.IGNORECASE | re.DOTALL)
-        if head and names:
-            last_joiner = " " + CONJUNCTIONS[head.group(1).lower()] + " "
-            segment = head.group(2)
-        units = _units(_tokens(segment), lex)
-        if units is None:
-            return None
-        name = _compose(units)
-        if name is None or not re.search(r"[가-힣]", name):
-            return None
-        names.append(name)
-    if not names:
-        return None
-    if len(names) == 1:
-        return names[0]
-    return ", ".join(names[:-1]) + last_joiner + names[-1]
+    return _list_name(expansion, lex)
 
 
 def compose_names(entries: Iterable) -> dict[str, str]:
