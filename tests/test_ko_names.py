@@ -100,3 +100,8 @@ def test_a_unit_spanning_commas_is_one_name():
 def test_unknown_words_lists_what_the_lexicon_lacks():
     assert unknown_words("Xyzzy Session Quuxing Function") == ["xyzzy", "quuxing"]
     assert unknown_words("Session Management Function") == []
+
+
+def test_connected_to_and_capitalised_function_words():
+    assert korean_name("E-UTRA connected to 5GC") == "5GC에 연결된 E-UTRA"
+    assert korean_name("Network slice AS group") == "네트워크 슬라이스 AS 그룹"

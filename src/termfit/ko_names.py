@@ -43,6 +43,7 @@ LINKS: dict[str, tuple[str, bool]] = {
     "between": ("간", False), "from": ("로부터의", True), "via": ("경유", False),
     "with": ("", False), "at": ("", False), "into": ("", False), "using": ("사용", False),
     "under": ("하", True), "after": ("후", False), "before": ("전", False), "to": ("", False),
+    "connected to": ("에 연결된", True),
 }
 # "to" inside a hyphenated compound (Signal-to-Noise) is 대; as a free word a preposition
 CONJUNCTIONS = {"and": "및", "&": "및", "or": "또는", "-to-": "대", "versus": "대", "vs": "대"}
@@ -169,9 +170,15 @@ def _units(tokens: list[str], lex: Mapping[str, str],
             low = token.lower()
             i += 1
             ordinal = _ORDINAL.match(token)
-            if low in ARTICLES:
+            if low == "connected" and i < len(tokens) and tokens[i].lower() == "to":
+                out.append("\0connected to")  # E-UTRA connected to 5GC → 5GC에 연결된 E-UTRA
+                i += 1
                 continue
-            if low in LINKS or low in CONJUNCTIONS or token in ("/", "-to-"):
+            if low in ARTICLES and not token.isupper():
+                continue
+            if token.isupper() and len(token) > 1 and token not in ("/", "-to-", "&"):
+                out.append(token)  # AS, IN, OR written in capitals are abbreviations
+            elif low in LINKS or low in CONJUNCTIONS or token in ("/", "-to-"):
                 out.append("\0" + low)
             elif ordinal:
                 out.append(ordinal.group(1) + "+")
