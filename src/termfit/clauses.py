@@ -11,9 +11,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from termfit.acronym import STOP_WORDS, align, looks_like_abbreviation, split_glued
+from termfit.acronym import STOP_WORDS, align, looks_like_abbreviation
 
-__all__ = ["ClauseRow", "clause_spans", "is_heading", "parse_abbreviation_clause", "parse_lines"]
+__all__ = [
+    "ClauseParse",
+    "ClauseRow",
+    "Unresolved",
+    "clause_spans",
+    "is_heading",
+    "parse_abbreviation_clause",
+    "parse_clause",
+    "parse_lines",
+    "segment_run",
+    "split_row",
+]
 
 MAX_EXPANSION_WORDS = 15
 
@@ -29,6 +40,12 @@ class ClauseRow:
 
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
 _NUM_HEADING = re.compile(r"^\s*(?:\d+(?:\.\d+)*|[A-Z](?:\.\d+)+|Annex\s+[A-Z])\.?[ \t]+(\S.*)$")
+# Inside a markdown heading the converter may drop the space after the number
+# ("## 3.2Abbreviations", "## 4.2AHandling of ..."): the title starts at the first capital.
+_MD_NUMBER = re.compile(
+    r"^(?:\d+(?:\.\d+)*(?:[A-Z](?=[A-Z][a-z]|[ \t]))?|[A-Z](?:\.\d+)+|Annex\s+[A-Z])"
+    r"\.?[ \t]*(?=[A-Z(])"
+)
 _ABBR_TITLE = re.compile(r"\b(abbreviations?|acronyms?)\b", re.I)
 _PANDOC_ATTR = re.compile(r"\s*\{[#.][^}]*\}\s*$")
 _MD_ESCAPE = re.compile(r"\\([\[\]\\`*_{}()#+\-.!|<>~^])")
@@ -68,7 +85,7 @@ def is_heading(line: str) -> str | None:
         return None
     m = _MD_HEADING.match(line)
     if m:
-        return _NUM_HEADING.sub(r"\1", m.group(1)).strip() or None
+        return _MD_NUMBER.sub("", m.group(1)).strip() or None
     words = line.split()
     m = _NUM_HEADING.match(line)
     if m:
@@ -129,7 +146,130 @@ def _accepts(abbr: str, expansion: str) -> float:
     return a.score
 
 
-def _split_row(line: str) -> tuple[str, str, bool] | None:
+# ---------------------------------------------------------------- rows without a separator
+
+_HEAD_TOKEN = re.compile(r"\(?[A-Za-z0-9][A-Za-z0-9\-/&.+'()]*")
+_TITLE_WORD = re.compile(r"[A-Z][a-z]+")
+_LEADING_LOWER = re.compile(r"^[a-z]+-?(?=[A-Z0-9])")  # e/g/ng-/cell in eKSI, gNB, ng-eNB
+_ODD_START = re.compile(r"^[A-Z]{2,}[a-z]")  # "TTime", "IInactive": a letter that belongs left
+MIN_SPLIT_SCORE = 0.55
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    score: float
+    abbr: str
+    expansion: str
+
+
+def _head_shape(left: str, glued: bool, right: str) -> bool:
+    """Could ``left`` be an abbreviation (AMF, eNode B, NZP CSI-RS, kbps, SpCell)?"""
+    toks = left.split()
+    if not toks or len(toks) > 3 or len(left) > 24 or left[-1] in "-/&(.+'":
+        return False
+    if not all(_HEAD_TOKEN.fullmatch(t) for t in toks) or toks[0] in STOP_WORDS:
+        return False
+    if sum(c.isalnum() for c in left) < 2:
+        return False
+    for k, t in enumerate(toks):
+        marked = any(c.isupper() or c.isdigit() for c in (t if k else t[1:]))
+        if k and not marked:  # later tokens: "B", "CSI-RS", "ID", "PDU"
+            return False
+        if _TITLE_WORD.fullmatch(t) and not (len(toks) == 1 and len(t) <= 4 and glued):
+            return False  # an ordinary word ("Buffer"), except short units (Mbps, Tx)
+    if not any(c.isupper() or c.isdigit() for c in left):
+        # all lower case (kbps): only glued to a capitalised expansion
+        return glued and len(left) <= 5 and right[:1].isupper()
+    return True
+
+
+def _alignment_score(abbr: str, expansion: str) -> float:
+    """Alignment score with the relaxations real clauses need: leading lower-case letters of
+    the abbreviation without a word of their own (eKSI = Key Set Identifier), and an
+    expansion starting with a camel-case word (XR = eXtended Reality)."""
+    variants = [(abbr, expansion, 0.0)]
+    if expansion[:1].islower() and expansion[1:2].isupper():
+        variants.append((abbr, expansion[1:], 0.03))
+    m = _LEADING_LOWER.match(abbr)
+    if m:
+        variants.append((abbr[m.end():], expansion, 0.1))
+    # "EPS-UPIP" = "User-plane integrity protection in EPS": one part of the abbreviation
+    # is spelt out as itself somewhere in the expansion.
+    parts = re.split(r"[-\s]", abbr)
+    words = expansion.split()
+    for part in parts if len(parts) > 1 else ():
+        if part in words and len(words) > 2:
+            rest_abbr = "".join(p for p in parts if p != part)
+            rest = " ".join(w for w in words if w != part)
+            variants.append((rest_abbr, rest, 0.1))
+    best = 0.0
+    for a_, e_, penalty in variants:
+        a = align(a_, e_)
+        if a is None or (a.initials + a.prefix) / a.matched < 0.5:
+            continue
+        best = max(best, a.score - penalty)
+    return best
+
+
+def _candidates(s: str) -> list[tuple[str, str, bool]]:
+    """(left, right, glued) split points in the first 30 characters of ``s``."""
+    out = []
+    for k in range(2, min(len(s) - 1, 31)):
+        a, b = s[k - 1], s[k]
+        if a == " " or b == " ":
+            if b != " ":
+                out.append((s[:k].rstrip(), s[k:], False))
+            continue
+        out.append((s[:k], s[k:], True))
+    return out
+
+
+def _score(left: str, right: str, glued: bool, known: frozenset[str]) -> float:
+    if not right[:1].isalnum() and right[:1] != "(":
+        return 0.0
+    if not _head_shape(left, glued, right):
+        return 0.0
+    if glued and right[0].islower() and left[-1].islower():
+        return 0.0  # inside a lower-case word
+    score = _alignment_score(left, right)
+    first = right.split()[0].rstrip(",;")
+    if score < MIN_SPLIT_SCORE and first in known and first != left:
+        score = MIN_SPLIT_SCORE  # "TRS" + "CSI-RS for tracking": starts with a row of the clause
+    if glued and _ODD_START.match(right):
+        score -= 0.3
+    if glued and right[0].islower() and not right[1:2].isupper():
+        score -= 0.05
+    if not glued:
+        score += 0.01  # a real space is a better boundary than a guessed one
+    return score
+
+
+def split_row(line: str, known: frozenset[str] | set[str] = frozenset()) -> tuple[str, str] | None:
+    """Split an abbreviation row whose separator is one space or was lost in conversion.
+
+    ``"CSI-IMCSI Interference Measurement"`` → ``("CSI-IM", "CSI Interference Measurement")``.
+    Every split point in the first 30 characters is scored by aligning the head's letters
+    with the expansion (:func:`termfit.acronym.align`, with leading lower-case letters as in
+    eKSI allowed to stand alone); an expansion starting with an abbreviation in ``known``
+    (other rows of the same clause) is accepted without alignment. Returns None when no
+    split is credible: the caller reports the row instead of guessing.
+    """
+    s = " ".join(line.split())
+    if not s:
+        return None
+    half = len(s) // 2
+    if len(s) % 2 == 0 and s[:half] == s[half:] and " " not in s:
+        return s[:half], s[half:]  # "SL-PRS-RNTISL-PRS-RNTI": the row repeats itself
+    known = frozenset(known)
+    best: _Candidate | None = None
+    for left, right, glued in _candidates(s):
+        sc = _score(left, right, glued, known)
+        if sc >= MIN_SPLIT_SCORE and (best is None or sc > best.score + 1e-9):
+            best = _Candidate(sc, left, right)
+    return (best.abbr, best.expansion) if best else None
+
+
+def _split_row(line: str, known: frozenset[str] = frozenset()) -> tuple[str, str, bool] | None:
     """Split a cleaned line into (abbr, expansion, explicit) or None."""
     s = line.strip()
     if s.startswith("|"):
@@ -141,30 +281,8 @@ def _split_row(line: str) -> tuple[str, str, bool] | None:
     m = re.match(r"^(\S[^\t]*?)(?:\t+| {2,}|\s+[–—]\s+|\s*:\s+)(\S.*)$", s)
     if m and _plausible_head(m.group(1).strip(), True):
         return m.group(1).strip(), m.group(2).strip(), True
-    # Single space or no separator: try every split at the first spaces and inside the
-    # first token, keep the one whose letters align best.
-    best: tuple[float, str, str] | None = None
-    spaces = [i for i, c in enumerate(s) if c == " "][:3]
-    for k in spaces:
-        head, rest = s[:k], s[k + 1 :].strip()
-        if rest and (_plausible_head(head, False) or _plausible_head(head, True)):
-            sc = _accepts(head, rest)
-            if not _plausible_head(head, False) and sc < 0.7:
-                continue  # "Gbps Gigabits per second": short forms need a good alignment
-            sc += 0.001  # prefer a real space over a glued split
-            if best is None or sc > best[0]:
-                best = (sc, head, rest)
-    glued = split_glued(s)
-    if glued:
-        sc = _accepts(*glued)
-        if best is None or sc > best[0]:
-            best = (sc, *glued)
-    if best and best[0] > 0.01:
-        return best[1], best[2], False
-    first = s.split(None, 1)
-    if len(first) == 2 and looks_like_abbreviation(first[0]) and first[1][0].isalnum():
-        return first[0], first[1], False
-    return None
+    split = split_row(s, known)
+    return (*split, False) if split else None
 
 
 def _finish(abbr: str, expansion: str) -> tuple[str, str] | None:
@@ -177,9 +295,95 @@ def _finish(abbr: str, expansion: str) -> tuple[str, str] | None:
     return abbr, expansion
 
 
-def parse_lines(lines: list[tuple[int, str]]) -> list[ClauseRow]:
-    """Parse the (line number, text) lines of one clause body into rows."""
+@dataclass(frozen=True)
+class Unresolved:
+    """A clause line that looks like a row but has no credible split; never guessed."""
+
+    line: int
+    text: str
+    reason: str
+
+
+@dataclass
+class ClauseParse:
+    """Rows of a clause and the lines that could not be read as rows."""
+
+    rows: list[ClauseRow]
+    unresolved: list[Unresolved]
+
+
+_GLUED_WORD = re.compile(r"^[A-Z0-9][A-Za-z0-9\-/]*[A-Z0-9][A-Z][a-z]")
+RUN_MIN_ROWS = 3
+RUN_MIN_SCORE = 0.8
+
+
+def _second_row(abbr: str, expansion: str, known: frozenset[str]) -> tuple[str, str, str] | None:
+    """A second glued row inside an expansion: "Low power synchronization signal
+    MBSMulticast Broadcast Services" → first expansion, second abbr, second expansion."""
+    words = expansion.split()
+    for i in range(1, len(words)):
+        if not _GLUED_WORD.match(words[i]):
+            continue
+        first, rest = " ".join(words[:i]), " ".join(words[i:])
+        split = split_row(rest, known)
+        if (split and split[0] != rest and _alignment_score(*split) >= RUN_MIN_SCORE
+                and _alignment_score(abbr, first) >= RUN_MIN_SCORE):
+            return first, *split
+    return None
+
+
+def segment_run(text: str) -> list[tuple[str, str, int]]:
+    """Rows of a clause flattened into one paragraph, as (abbr, expansion, offset):
+    "BPSK Binary Phase Shift Keying CP Cyclic Prefix ...". A dynamic programme picks the
+    segmentation with the most well-aligned rows; only runs of at least
+    ``RUN_MIN_ROWS`` consecutive rows are kept."""
+    toks = [(m.group(), m.start()) for m in re.finditer(r"\S+", text)]
+    n = len(toks)
+    # best[i] = (rows, score, back, row) for the first i tokens
+    best: list[tuple[int, float, int, tuple[str, str, int] | None]] = [(0, 0.0, -1, None)] * (n + 1)
+    for i in range(n):
+        r, sc = best[i][:2]
+        if (r, sc) > best[i + 1][:2]:
+            best[i + 1] = (r, sc, i, None)
+        abbr = toks[i][0]
+        if not looks_like_abbreviation(abbr):
+            continue
+        for j in range(i + 2, min(n, i + 1 + MAX_EXPANSION_WORDS) + 1):
+            expansion = " ".join(t for t, _ in toks[i + 1:j])
+            a = _alignment_score(abbr, expansion)
+            if a >= RUN_MIN_SCORE and (r + 1, sc + a) > best[j][:2]:
+                best[j] = (r + 1, sc + a, i, (abbr, expansion.rstrip(".,;"), toks[i][1]))
+    rows: list[tuple[str, str, int] | None] = []
+    i = n
+    while i > 0:
+        rows.append(best[i][3])
+        i = best[i][2]
+    rows.reverse()
+    runs: list[list[tuple[str, str, int]]] = [[]]
+    for row in rows:
+        if row is None:
+            runs.append([])
+        else:
+            runs[-1].append(row)
+    return [row for run in runs if len(run) >= RUN_MIN_ROWS for row in run]
+
+
+def _known_heads(lines: list[tuple[int, str]]) -> frozenset[str]:
+    """Abbreviations of the rows that split without help: a second pass may use them."""
+    out = set()
+    for _, raw in lines:
+        split = _split_row(_clean(raw))
+        if split:
+            out.add(split[0])
+    return frozenset(out)
+
+
+def parse_clause(lines: list[tuple[int, str]]) -> ClauseParse:
+    """Parse the (line number, text) lines of one clause body into rows, and the lines
+    that look like rows but have no credible split."""
+    known = _known_heads(lines)
     rows: list[list] = []  # [abbr, expansion, line, explicit]
+    unresolved: list[Unresolved] = []
     boiler = False
     blank_since = False
     for lineno, raw in lines:
@@ -190,10 +394,17 @@ def parse_lines(lines: list[tuple[int, str]]) -> list[ClauseRow]:
             continue
         if any(p.search(line) for p in _FURNITURE):
             continue
+        if len(line) > 300:
+            run = segment_run(line)
+            if run:
+                rows.extend([a, e, lineno, True] for a, e, _ in run)
+            else:
+                unresolved.append(Unresolved(lineno, line.strip()[:200], "long line, no rows"))
+            continue
         if _BOILERPLATE.search(line):
             boiler = not line.rstrip().endswith((".", ":"))
             continue
-        split = _split_row(line)
+        split = _split_row(line, known)
         if boiler:
             if split and split[2] and looks_like_abbreviation(split[0].split()[0]):
                 boiler = False
@@ -225,14 +436,27 @@ def parse_lines(lines: list[tuple[int, str]]) -> list[ClauseRow]:
             sep = "" if prev[1].endswith("-") and stripped[0].islower() else " "
             prev[1] = prev[1] + sep + stripped
         elif split is not None:
-            rows.append([split[0], split[1], lineno, split[2]])
+            second = None if split[2] else _second_row(split[0], split[1], known)
+            if second:
+                rows.append([split[0], second[0], lineno, False])
+                rows.append([second[1], second[2], lineno, False])
+            else:
+                rows.append([split[0], split[1], lineno, split[2]])
+        else:
+            unresolved.append(Unresolved(lineno, stripped, "no credible split between "
+                                         "abbreviation and expansion"))
         blank_since = False
     out = []
     for abbr, exp, lineno, _ in rows:
         done = _finish(abbr, exp)
         if done:
             out.append(ClauseRow(done[0], done[1], lineno))
-    return out
+    return ClauseParse(out, unresolved)
+
+
+def parse_lines(lines: list[tuple[int, str]]) -> list[ClauseRow]:
+    """Parse the (line number, text) lines of one clause body into rows."""
+    return parse_clause(lines).rows
 
 
 def parse_abbreviation_clause(text: str, source: str = "") -> list[ClauseRow]:
