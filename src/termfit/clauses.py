@@ -107,18 +107,32 @@ def is_heading(line: str) -> str | None:
     return None
 
 
-def clause_spans(lines: list[str]) -> list[tuple[int, int]]:
-    """Index ranges ``[start, end)`` of the lines inside abbreviation clauses (after the
-    heading, up to the next heading)."""
-    heads = [(i, is_heading(x)) for i, x in enumerate(lines)]
-    heads = [(i, t) for i, t in heads if t]
+_DEF_TITLE = re.compile(r"\b(definitions?|terms)\b", re.I)
+
+
+def _heads(lines: list[str]) -> list[tuple[int, str]]:
+    return [(i, t) for i, t in ((i, is_heading(x)) for i, x in enumerate(lines)) if t]
+
+
+def _titled_spans(heads: list[tuple[int, str]], n: int, title: re.Pattern) -> list[tuple[int, int]]:
     spans = []
-    for k, (i, title) in enumerate(heads):
-        if _ABBR_TITLE.search(title):
-            end = heads[k + 1][0] if k + 1 < len(heads) else len(lines)
+    for k, (i, t) in enumerate(heads):
+        if title.search(t):
+            end = heads[k + 1][0] if k + 1 < len(heads) else n
             if end > i + 1:
                 spans.append((i + 1, end))
     return spans
+
+
+def clause_spans(lines: list[str]) -> list[tuple[int, int]]:
+    """Index ranges ``[start, end)`` of the lines inside abbreviation clauses (after the
+    heading, up to the next heading)."""
+    return _titled_spans(_heads(lines), len(lines), _ABBR_TITLE)
+
+
+def definition_spans(lines: list[str]) -> list[tuple[int, int]]:
+    """Index ranges of the lines inside "Definitions" / "Terms" clauses."""
+    return _titled_spans(_heads(lines), len(lines), _DEF_TITLE)
 
 
 def _plausible_head(head: str, explicit: bool) -> bool:
@@ -151,7 +165,8 @@ def _accepts(abbr: str, expansion: str) -> float:
 _HEAD_TOKEN = re.compile(r"\(?[A-Za-z0-9][A-Za-z0-9\-/&.+'()]*")
 _TITLE_WORD = re.compile(r"[A-Z][a-z]+")
 _LEADING_LOWER = re.compile(r"^[a-z]+-?(?=[A-Z0-9])")  # e/g/ng-/cell in eKSI, gNB, ng-eNB
-_ODD_START = re.compile(r"^[A-Z]{2,}[a-z]")  # "TTime", "IInactive": a letter that belongs left
+_ODD_START = re.compile(r"^[A-Z]{2,}[a-z]")
+_INNER_CAMEL = re.compile(r"^[A-Za-z][a-z]+[A-Z]")  # "TTime", "IInactive": a letter that belongs left
 MIN_SPLIT_SCORE = 0.55
 
 
@@ -175,11 +190,11 @@ def _head_shape(left: str, glued: bool, right: str) -> bool:
         marked = any(c.isupper() or c.isdigit() for c in (t if k else t[1:]))
         if k and not marked:  # later tokens: "B", "CSI-RS", "ID", "PDU"
             return False
-        if _TITLE_WORD.fullmatch(t) and not (len(toks) == 1 and len(t) <= 4 and glued):
+        if _TITLE_WORD.fullmatch(t) and not (len(toks) == 1 and len(t) <= 4):
             return False  # an ordinary word ("Buffer"), except short units (Mbps, Tx)
     if not any(c.isupper() or c.isdigit() for c in left):
         # all lower case (kbps): only glued to a capitalised expansion
-        return glued and len(left) <= 5 and right[:1].isupper()
+        return len(left) <= 5 and right[:1].isupper()
     return True
 
 
@@ -229,14 +244,17 @@ def _score(left: str, right: str, glued: bool, known: frozenset[str]) -> float:
         return 0.0
     if not _head_shape(left, glued, right):
         return 0.0
-    if glued and right[0].islower() and left[-1].islower():
-        return 0.0  # inside a lower-case word
     score = _alignment_score(left, right)
     first = right.split()[0].rstrip(",;")
-    if score < MIN_SPLIT_SCORE and first in known and first != left:
+    if (score < MIN_SPLIT_SCORE and first in known and first != left
+            and all(c in right.lower() for c in left.lower() if c.isalnum())):
         score = MIN_SPLIT_SCORE  # "TRS" + "CSI-RS for tracking": starts with a row of the clause
+    if glued and right[0].islower() and left[-1].islower():
+        score -= 0.1  # inside a lower-case word, unless it aligns well (eRedCapenhanced)
     if glued and _ODD_START.match(right):
         score -= 0.3
+    if glued and _INNER_CAMEL.match(first):
+        score -= 0.15  # "edCapenhanced": a capital inside the first word
     if glued and right[0].islower() and not right[1:2].isupper():
         score -= 0.05
     if not glued:
@@ -254,19 +272,48 @@ def split_row(line: str, known: frozenset[str] | set[str] = frozenset()) -> tupl
     (other rows of the same clause) is accepted without alignment. Returns None when no
     split is credible: the caller reports the row instead of guessing.
     """
+    best = _best_split(line, frozenset(known))
+    return (best.abbr, best.expansion) if best else None
+
+
+def _best_split(line: str, known: frozenset[str]) -> _Candidate | None:
     s = " ".join(line.split())
     if not s:
         return None
     half = len(s) // 2
     if len(s) % 2 == 0 and s[:half] == s[half:] and " " not in s:
-        return s[:half], s[half:]  # "SL-PRS-RNTISL-PRS-RNTI": the row repeats itself
-    known = frozenset(known)
+        return _Candidate(1.0, s[:half], s[half:])  # "SL-PRS-RNTISL-PRS-RNTI"
     best: _Candidate | None = None
     for left, right, glued in _candidates(s):
         sc = _score(left, right, glued, known)
         if sc >= MIN_SPLIT_SCORE and (best is None or sc > best.score + 1e-9):
             best = _Candidate(sc, left, right)
-    return (best.abbr, best.expansion) if best else None
+    return best
+
+
+def _join_wrapped(lines: list[tuple[int, str]], known: frozenset[str]) -> list[tuple[int, str]]:
+    """Join a row wrapped over two lines ("NSSAAF Network ... Authorization" + "Function")
+    when the joined line splits better than the first line alone."""
+    out: list[tuple[int, str]] = []
+    i = 0
+    while i < len(lines):
+        lineno, raw = lines[i]
+        j = i + 1
+        while j < len(lines) and j <= i + 2 and not lines[j][1].strip():
+            j += 1
+        if j < len(lines) and "\t" not in raw and not raw.lstrip().startswith("|"):
+            nxt = _clean(lines[j][1]).strip()
+            here = _best_split(_clean(raw), known)
+            if (nxt[:1].isalpha() and not _ABBR_START.match(nxt)
+                    and (here is None or here.score < 0.9) and _best_split(nxt, known) is None):
+                joined = _best_split(_clean(raw) + " " + nxt, known)
+                if joined is not None and joined.score > (here.score if here else 0) + 0.1:
+                    out.append((lineno, _clean(raw).rstrip() + " " + nxt))
+                    i = j + 1
+                    continue
+        out.append((lineno, raw))
+        i += 1
+    return out
 
 
 def _split_row(line: str, known: frozenset[str] = frozenset()) -> tuple[str, str, bool] | None:
@@ -382,6 +429,7 @@ def parse_clause(lines: list[tuple[int, str]]) -> ClauseParse:
     """Parse the (line number, text) lines of one clause body into rows, and the lines
     that look like rows but have no credible split."""
     known = _known_heads(lines)
+    lines = _join_wrapped(lines, known)
     rows: list[list] = []  # [abbr, expansion, line, explicit]
     unresolved: list[Unresolved] = []
     boiler = False
@@ -473,3 +521,126 @@ def parse_abbreviation_clause(text: str, source: str = "") -> list[ClauseRow]:
     for start, end in spans:
         rows.extend(parse_lines([(i + 1, lines[i]) for i in range(start, end)]))
     return rows
+
+
+# ---------------------------------------------------------------- whole documents
+
+_ABBR_BOILERPLATE = re.compile(
+    r"abbreviations? (?:given|defined) in|following abbreviations apply", re.I)
+MAX_DEFINITION_CHARS = 1000
+
+
+@dataclass(frozen=True)
+class Definition:
+    """One ``term: definition`` entry of a Definitions clause."""
+
+    term: str
+    text: str
+    line: int
+
+
+@dataclass
+class DocumentClauses:
+    """Everything read from a document's clauses; ``spans`` are the 0-based line ranges
+    ``[start, end)`` of the abbreviation and definition clause bodies (no prose there)."""
+
+    rows: list[ClauseRow]
+    unresolved: list[Unresolved]
+    definitions: list[Definition]
+    spans: list[tuple[int, int]]
+    has_abbreviation_clause: bool
+
+
+def _flattened_clause(lines: list[str]) -> tuple[list[ClauseRow], list[tuple[int, int]]]:
+    """Rows of an abbreviation clause that the converter flattened into a paragraph after
+    the usual boilerplate ("... the abbreviations given in TR 21.905 and the following
+    apply ... BPSK Binary Phase Shift Keying CP Cyclic Prefix ...")."""
+    rows: list[ClauseRow] = []
+    spans: list[tuple[int, int]] = []
+    seen: set[int] = set()
+    for i, line in enumerate(lines):
+        if not _ABBR_BOILERPLATE.search(line):
+            continue
+        taken = 0
+        for j in range(i, min(len(lines), i + 12)):
+            if j > i and is_heading(lines[j]) or j in seen:
+                break
+            seen.add(j)
+            text = _clean(lines[j])
+            if j == i:
+                m = re.search(r"(?:following apply|in TR)[.:]?", text)
+                text = text[m.end():] if m else ""
+            found = segment_run(text)
+            rows.extend(ClauseRow(*_finish(a, e), j + 1) for a, e, _ in found if _finish(a, e))
+            if found:
+                spans.append((j, j + 1))
+            taken += bool(text.strip())
+            if taken >= 4:
+                break
+    return rows, spans
+
+
+_DEF_LINE = re.compile(r"^([^:]{1,80}?)\s*:\s*(\S.*)$")
+_NOT_TERM = re.compile(r"^(?:NOTE|EXAMPLE|Example|Editor|For the purposes)\b")
+
+
+def _definition_text(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) <= MAX_DEFINITION_CHARS:
+        return text
+    cut = text.rfind(". ", 0, MAX_DEFINITION_CHARS)
+    return text[: cut + 1] if cut > 0 else text[: MAX_DEFINITION_CHARS - 1] + "…"
+
+
+def parse_definitions(lines: list[tuple[int, str]]) -> list[Definition]:
+    """``term: definition`` paragraphs of one Definitions clause body; bullet lines that
+    follow a definition belong to it."""
+    out: list[list] = []  # [term, text, line, open]
+    for lineno, raw in lines:
+        line = _clean(raw).strip()
+        if not line:
+            continue
+        if any(p.search(line) for p in _FURNITURE) or _BOILERPLATE.search(line):
+            if out:
+                out[-1][3] = False
+            continue
+        if raw.lstrip()[:1] in "-•▪" and out and out[-1][3]:
+            out[-1][1] += " " + line.lstrip("-•▪ ")
+            continue
+        m = _DEF_LINE.match(line)
+        term = m.group(1).strip() if m else ""
+        if (m and term[:1].isalnum() and len(term.split()) <= 10 and not _NOT_TERM.match(term)
+                and len(m.group(2).split()) >= 2 and not term.endswith((".", ","))):
+            out.append([term, m.group(2), lineno, True])
+        elif out:
+            out[-1][3] = False
+    return [Definition(t, _definition_text(x), n) for t, x, n, _ in out]
+
+
+def read_clauses(lines: list[str]) -> DocumentClauses:
+    """The abbreviation rows (with unresolved lines) and definitions of one document.
+
+    Abbreviation clauses are found by their headings; when they hold no rows, a clause
+    flattened into a paragraph after the usual boilerplate is looked for instead.
+    """
+    heads = _heads(lines)
+    abbr_spans = _titled_spans(heads, len(lines), _ABBR_TITLE)
+    def_spans = _titled_spans(heads, len(lines), _DEF_TITLE)
+    rows: list[ClauseRow] = []
+    unresolved: list[Unresolved] = []
+    for start, end in abbr_spans:
+        parsed = parse_clause([(i + 1, lines[i]) for i in range(start, end)])
+        rows.extend(parsed.rows)
+        unresolved.extend(parsed.unresolved)
+    spans = list(abbr_spans)
+    if not rows:
+        flat, flat_spans = _flattened_clause(lines)
+        rows.extend(flat)
+        spans.extend(flat_spans)
+    definitions: list[Definition] = []
+    for start, end in def_spans:
+        if (start, end) not in abbr_spans:
+            definitions.extend(parse_definitions([(i + 1, lines[i]) for i in range(start, end)]))
+    has_clause = bool(abbr_spans) or bool(rows)
+    return DocumentClauses(rows, unresolved, definitions, sorted(set(spans + def_spans)),
+                           has_clause)

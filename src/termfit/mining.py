@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from termfit.acronym import align, looks_like_abbreviation
-from termfit.clauses import clause_spans, is_heading, parse_lines
+from termfit.clauses import is_heading
 from termfit.errors import Problem
 from termfit.fileio import write_json, write_jsonl
 
@@ -56,7 +56,8 @@ class Mention:
     abbr: str
     expansion: str
     source: str  # "doc.pdf p.3", "doc.txt l.12", "doc.docx para.7"
-    kind: str  # "clause" or "inline"
+    kind: str  # "clause", "definition" or "inline"
+    definition: str | None = None
 
 
 @dataclass
@@ -244,25 +245,77 @@ def _line_source(name: str, where: list[tuple[str, int]], idx: int) -> str:
     return f"{name} {label}{lineno}"
 
 
-def extract_mentions(name: str, parts: Sequence[tuple[str, str]]) -> list[Mention]:
-    """Clause rows and inline definitions of one document's text parts."""
+@dataclass
+class DocumentText:
+    """One document's mined content: mentions, rows that could not be split, and what
+    :func:`termfit.usage` needs (its lines and the clause spans to leave out)."""
+
+    name: str
+    mentions: list[Mention]
+    unresolved: list[dict]
+    has_abbreviation_clause: bool
+    lines: list[str]
+    spans: list[tuple[int, int]]
+
+
+def _document_lines(parts: Sequence[tuple[str, str]]) -> tuple[list[str], list[tuple[str, int]]]:
     lines: list[str] = []
     where: list[tuple[str, int]] = []  # per line: (page prefix, 1-based line in its part)
     for prefix, text in parts:
         for k, line in enumerate(text.splitlines(), start=1):
             lines.append(line)
             where.append((prefix, k))
-    mentions: list[Mention] = []
-    spans = clause_spans(lines)
+    return lines, where
+
+
+def _attach_definitions(rows: list[Mention], definitions, name: str,
+                        where: list[tuple[str, int]]) -> list[Mention]:
+    """Definitions as mentions of the row they define (by abbreviation or expansion); a
+    term without a row of this document stays a definition-only mention (abbr = term)."""
+    from termfit.glossary import normalize
+
+    by_abbr: dict[str, set[tuple[str, str]]] = {}
+    by_exp: dict[str, set[tuple[str, str]]] = {}
+    for m in rows:
+        by_abbr.setdefault(normalize(m.abbr, 1), set()).add((m.abbr, m.expansion))
+        by_exp.setdefault(normalize(m.expansion), set()).add((m.abbr, m.expansion))
+    out = []
+    for d in definitions:
+        src = _line_source(name, where, d.line - 1)
+        senses = by_abbr.get(normalize(d.term, 1)) or by_exp.get(normalize(d.term)) or set()
+        if len(senses) == 1:
+            (abbr, exp), = senses
+            out.append(Mention(abbr, exp, src, "definition", d.text))
+        else:
+            out.append(Mention(d.term, d.term, src, "definition", d.text))
+    return out
+
+
+def read_text(name: str, parts: Sequence[tuple[str, str]]) -> DocumentText:
+    """Clause rows, definitions and inline definitions of one document's text parts."""
+    from termfit.clauses import read_clauses
+
+    lines, where = _document_lines(parts)
+    clauses = read_clauses(lines)
+    mentions = [Mention(r.abbr, r.expansion, _line_source(name, where, r.line - 1), "clause")
+                for r in clauses.rows]
+    mentions += _attach_definitions(mentions, clauses.definitions, name, where)
+    unresolved = [{"document": name, "line": u.line, "text": u.text, "reason": u.reason}
+                  for u in clauses.unresolved]
     in_clause = [False] * len(lines)
-    for start, end in spans:
+    for start, end in clauses.spans:
         for i in range(start, end):
             in_clause[i] = True
-        for row in parse_lines([(i + 1, lines[i]) for i in range(start, end)]):
-            src = _line_source(name, where, row.line - 1)
-            mentions.append(Mention(row.abbr, row.expansion, src, "clause"))
-    # Body text: paragraphs of consecutive non-heading lines outside the clauses, so that
-    # definitions wrapped over two lines are found.
+    mentions += _inline_mentions(name, lines, where, in_clause)
+    return DocumentText(name, mentions, unresolved, clauses.has_abbreviation_clause, lines,
+                        clauses.spans)
+
+
+def _inline_mentions(name: str, lines: list[str], where: list[tuple[str, int]],
+                     in_clause: list[bool]) -> list[Mention]:
+    """Inline definitions in paragraphs of consecutive non-heading lines outside the
+    clauses, so that definitions wrapped over two lines are found."""
+    mentions: list[Mention] = []
     para: list[int] = []
 
     def flush() -> None:
@@ -286,6 +339,11 @@ def extract_mentions(name: str, parts: Sequence[tuple[str, str]]) -> list[Mentio
     return mentions
 
 
+def extract_mentions(name: str, parts: Sequence[tuple[str, str]]) -> list[Mention]:
+    """Clause rows, definitions and inline definitions of one document's text parts."""
+    return read_text(name, parts).mentions
+
+
 # ---------------------------------------------------------------- merging
 
 
@@ -307,14 +365,17 @@ def mine(mentions: Iterable[Mention], existing: Sequence[Entry] | None = None) -
 
     existing = list(existing or [])
     old_ids = {e.id for e in existing}
+    mentions, too_long = _resolve_definitions(list(mentions), existing)
     grouped: dict[tuple[str, str], Entry] = {}
     for m in mentions:
         e = grouped.get((m.abbr, m.expansion))
         if e is None:
             grouped[(m.abbr, m.expansion)] = Entry(id="", abbr=m.abbr, expansion=m.expansion,
-                                                   sources=[m.source])
-        elif m.source not in e.sources:
-            e.sources.append(m.source)
+                                                   sources=[m.source], definition=m.definition)
+        else:
+            if m.source not in e.sources:
+                e.sources.append(m.source)
+            e.definition = e.definition or m.definition
     mined_abbrs = {normalize(a, 1) for a, _ in grouped}
     entries, merge_report = merge_entries([*existing, *grouped.values()])
     assign_ids(entries)
@@ -340,7 +401,54 @@ def mine(mentions: Iterable[Mention], existing: Sequence[Entry] | None = None) -
         "conflicts": conflicts,
         "field_conflicts": merge_report.conflicts,
     }
-    return MineResult([e.to_dict() for e in entries], report)
+    report["definitions_skipped"] = too_long
+    by_source: dict[str, set[tuple[str, str]]] = {}
+    for m in mentions:
+        by_source.setdefault(m.source, set()).add((normalize(m.abbr, 1), ORIGINS[m.kind]))
+    return MineResult([_with_origin(e, by_source) for e in entries], report)
+
+
+ORIGINS = {"clause": "abbreviations_clause", "definition": "definitions_clause",
+           "inline": "inline_definition"}
+MAX_TERM_CHARS = 40  # the glossary's limit on an abbreviation
+
+
+def _resolve_definitions(mentions: list[Mention], existing: Sequence[Entry]
+                         ) -> tuple[list[Mention], list[dict]]:
+    """Definition-only mentions (no row of their document) attach to the one entry of the
+    glossary (existing or mined) whose abbreviation or expansion is the term; the others
+    stay definition-only entries (abbr = expansion = term) when the term fits."""
+    from termfit.glossary import normalize
+
+    by_abbr: dict[str, set[tuple[str, str]]] = {}
+    by_exp: dict[str, set[tuple[str, str]]] = {}
+    senses = [(e.abbr, e.expansion) for e in existing]
+    senses += [(m.abbr, m.expansion) for m in mentions if m.kind != "definition"]
+    for abbr, exp in senses:
+        by_abbr.setdefault(normalize(abbr, 1), set()).add((abbr, exp))
+        by_exp.setdefault(normalize(exp), set()).add((abbr, exp))
+    out, skipped = [], []
+    for m in mentions:
+        if m.kind == "definition" and m.abbr == m.expansion:
+            found = by_abbr.get(normalize(m.abbr, 1)) or by_exp.get(normalize(m.abbr)) or set()
+            if len(found) == 1:
+                (abbr, exp), = found
+                m = Mention(abbr, exp, m.source, m.kind, m.definition)
+            elif len(m.abbr) > MAX_TERM_CHARS:
+                skipped.append({"term": m.abbr, "source": m.source,
+                                "reason": f"term longer than {MAX_TERM_CHARS} characters"})
+                continue
+        out.append(m)
+    return out, skipped
+
+
+def _with_origin(entry: Entry, by_source: dict[str, set[tuple[str, str]]]) -> dict:
+    """The entry as a dict with ``origin``: where its mined mentions came from."""
+    from termfit.glossary import normalize
+
+    key = normalize(entry.abbr, 1)
+    origin = sorted({o for src in entry.sources for k, o in by_source.get(src, ()) if k == key})
+    return {**entry.to_dict(), "origin": origin}
 
 
 # ---------------------------------------------------------------- top level
