@@ -9,19 +9,25 @@ so the line rules here are hand-written.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from termfit.acronym import STOP_WORDS, align, looks_like_abbreviation
 
 __all__ = [
     "ClauseParse",
     "ClauseRow",
+    "Definition",
+    "DocumentClauses",
     "Unresolved",
     "clause_spans",
+    "clean_line",
+    "definition_spans",
     "is_heading",
     "parse_abbreviation_clause",
     "parse_clause",
+    "parse_definitions",
     "parse_lines",
+    "read_clauses",
     "segment_run",
     "split_row",
 ]
@@ -66,6 +72,12 @@ _BOILERPLATE = re.compile(
 )
 _ABBR_START = re.compile(r"[A-Z0-9][A-Z0-9\-]*[A-Z]")
 _DANGLING = STOP_WORDS | {"-", ",", "(", "/", "&"}
+
+
+def clean_line(line: str) -> str:
+    """A line without markdown escapes, reference markers ("[22]"), bold marks, bullets
+    and non-breaking spaces: the text that rows and offsets refer to."""
+    return _clean(line)
 
 
 def _clean(line: str) -> str:
@@ -165,8 +177,8 @@ def _accepts(abbr: str, expansion: str) -> float:
 _HEAD_TOKEN = re.compile(r"\(?[A-Za-z0-9][A-Za-z0-9\-/&.+'()]*")
 _TITLE_WORD = re.compile(r"[A-Z][a-z]+")
 _LEADING_LOWER = re.compile(r"^[a-z]+-?(?=[A-Z0-9])")  # e/g/ng-/cell in eKSI, gNB, ng-eNB
-_ODD_START = re.compile(r"^[A-Z]{2,}[a-z]")
-_INNER_CAMEL = re.compile(r"^[A-Za-z][a-z]+[A-Z]")  # "TTime", "IInactive": a letter that belongs left
+_ODD_START = re.compile(r"^[A-Z]{2,}[a-z]")  # "TTime", "IInactive": a letter that belongs left
+_INNER_CAMEL = re.compile(r"^[A-Za-z][a-z]+[A-Z]")  # "edCapenhanced"
 MIN_SPLIT_SCORE = 0.55
 
 
@@ -542,21 +554,24 @@ class Definition:
 @dataclass
 class DocumentClauses:
     """Everything read from a document's clauses; ``spans`` are the 0-based line ranges
-    ``[start, end)`` of the abbreviation and definition clause bodies (no prose there)."""
+    ``[start, end)`` of the abbreviation and definition clause bodies (no prose there);
+    ``cuts`` are (line index, start, end) character ranges of clauses flattened into a
+    line of other text."""
 
     rows: list[ClauseRow]
     unresolved: list[Unresolved]
     definitions: list[Definition]
     spans: list[tuple[int, int]]
     has_abbreviation_clause: bool
+    cuts: list[tuple[int, int, int]] = field(default_factory=list)
 
 
-def _flattened_clause(lines: list[str]) -> tuple[list[ClauseRow], list[tuple[int, int]]]:
+def _flattened_clause(lines: list[str]) -> tuple[list[ClauseRow], list[tuple[int, int, int]]]:
     """Rows of an abbreviation clause that the converter flattened into a paragraph after
     the usual boilerplate ("... the abbreviations given in TR 21.905 and the following
     apply ... BPSK Binary Phase Shift Keying CP Cyclic Prefix ...")."""
     rows: list[ClauseRow] = []
-    spans: list[tuple[int, int]] = []
+    cuts: list[tuple[int, int, int]] = []  # (line index, start, end) of the rows' text
     seen: set[int] = set()
     for i, line in enumerate(lines):
         if not _ABBR_BOILERPLATE.search(line):
@@ -569,15 +584,16 @@ def _flattened_clause(lines: list[str]) -> tuple[list[ClauseRow], list[tuple[int
             text = _clean(lines[j])
             if j == i:
                 m = re.search(r"(?:following apply|in TR)[.:]?", text)
-                text = text[m.end():] if m else ""
+                text = " " * m.end() + text[m.end():] if m else ""
             found = segment_run(text)
             rows.extend(ClauseRow(*_finish(a, e), j + 1) for a, e, _ in found if _finish(a, e))
             if found:
-                spans.append((j, j + 1))
+                last = found[-1]
+                cuts.append((j, found[0][2], last[2] + len(last[0]) + 1 + len(last[1])))
             taken += bool(text.strip())
             if taken >= 4:
                 break
-    return rows, spans
+    return rows, cuts
 
 
 _DEF_LINE = re.compile(r"^([^:]{1,80}?)\s*:\s*(\S.*)$")
@@ -632,15 +648,14 @@ def read_clauses(lines: list[str]) -> DocumentClauses:
         parsed = parse_clause([(i + 1, lines[i]) for i in range(start, end)])
         rows.extend(parsed.rows)
         unresolved.extend(parsed.unresolved)
-    spans = list(abbr_spans)
+    cuts: list[tuple[int, int, int]] = []
     if not rows:
-        flat, flat_spans = _flattened_clause(lines)
+        flat, cuts = _flattened_clause(lines)
         rows.extend(flat)
-        spans.extend(flat_spans)
     definitions: list[Definition] = []
     for start, end in def_spans:
         if (start, end) not in abbr_spans:
             definitions.extend(parse_definitions([(i + 1, lines[i]) for i in range(start, end)]))
     has_clause = bool(abbr_spans) or bool(rows)
-    return DocumentClauses(rows, unresolved, definitions, sorted(set(spans + def_spans)),
-                           has_clause)
+    return DocumentClauses(rows, unresolved, definitions, sorted(set(abbr_spans + def_spans)),
+                           has_clause, cuts)

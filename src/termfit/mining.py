@@ -16,12 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from termfit.acronym import align, looks_like_abbreviation
+from termfit.clauses import clean_line as _clean_line
 from termfit.clauses import is_heading
 from termfit.errors import Problem
 from termfit.fileio import write_json, write_jsonl
 
 if TYPE_CHECKING:
     from termfit.glossary import Entry
+    from termfit.usage import UsageSentence
 
 __all__ = [
     "DocumentError",
@@ -31,6 +33,8 @@ __all__ = [
     "find_inline_definitions",
     "mine",
     "read_document",
+    "read_text",
+    "usage_sentences",
     "report_path",
     "variant_key",
     "write_result",
@@ -66,6 +70,7 @@ class MineResult:
 
     entries: list[dict]
     report: dict = field(default_factory=dict)
+    usage: list[UsageSentence] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- reading documents
@@ -86,6 +91,7 @@ def read_document(path: str | Path) -> list[tuple[str, str]]:
                             + ", ".join(SUFFIXES))
     if not path.is_file():
         raise DocumentError("file not found")
+    _check_kind(path, suffix)
     if suffix == ".pdf":
         parts = _read_pdf(path)
     elif suffix == ".docx":
@@ -100,6 +106,30 @@ def read_document(path: str | Path) -> list[tuple[str, str]]:
     if not any(t.strip() for _, t in parts):
         raise DocumentError("empty document (no text found)")
     return parts
+
+
+_MAGIC = [(b"%PDF", "a PDF file", ".pdf"), (b"PK\x03\x04", "a zip package (Word .docx?)", ".docx"),
+          (b"\xd0\xcf\x11\xe0", "an old Office file (.doc/.xls)", None),
+          (b"{\\rtf", "an RTF file", None)]
+
+
+def _check_kind(path: Path, suffix: str) -> None:
+    """Refuse a file whose content is not what its extension says."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+    except OSError as exc:
+        raise DocumentError(f"cannot be read ({exc.strerror or exc})") from None
+    found = next(((what, ext) for magic, what, ext in _MAGIC if head.startswith(magic)), None)
+    if suffix in (".pdf", ".docx"):
+        if head and (found is None or found[1] != suffix):
+            what = found[0] if found else "not a " + ("PDF" if suffix == ".pdf" else "Word")
+            raise DocumentError(f"is {what} file, not what its {suffix} extension says"
+                                if found else f"{what} file (its content does not match the "
+                                f"{suffix} extension)")
+    elif found is not None:
+        hint = f"; rename it to {found[1]}" if found[1] else ""
+        raise DocumentError(f"is {found[0]}, not {suffix} text{hint}")
 
 
 def _read_pdf(path: Path) -> list[tuple[str, str]]:
@@ -306,6 +336,10 @@ def read_text(name: str, parts: Sequence[tuple[str, str]]) -> DocumentText:
     for start, end in clauses.spans:
         for i in range(start, end):
             in_clause[i] = True
+    lines = list(lines)
+    for i, start, end in clauses.cuts:  # a clause flattened into a line of other text
+        line = _clean_line(lines[i])
+        lines[i] = line[:start] + " . " + line[end:]
     mentions += _inline_mentions(name, lines, where, in_clause)
     return DocumentText(name, mentions, unresolved, clauses.has_abbreviation_clause, lines,
                         clauses.spans)
@@ -468,37 +502,113 @@ def load_existing(path: str | Path) -> list[Entry]:
     return read_glossary(path)[0]
 
 
+def _why_no_rows(doc: DocumentText) -> str | None:
+    """Why a document gives no abbreviation rows, or None when it gives some."""
+    if any(m.kind == "clause" for m in doc.mentions):
+        return None
+    if not doc.has_abbreviation_clause:
+        return "no Abbreviations clause found"
+    return "its Abbreviations clause holds no rows"
+
+
 def mine_documents(
-    paths: Sequence[str | Path], existing: list[dict] | None = None, progress: bool = True
+    paths: Sequence[str | Path], existing: Sequence[Entry] | None = None,
+    progress: bool = True, contexts: bool = False, allow_no_clause: bool = False,
 ) -> tuple[MineResult, list[Problem]]:
-    """Read every document (skipping unreadable ones, returned as problems) and mine them."""
+    """Read and mine every document; documents that cannot be read, or (unless
+    ``allow_no_clause``) that give no abbreviation rows, are skipped and returned as
+    problems. ``contexts``: also collect usage sentences (``result.usage``)."""
     from tqdm.auto import tqdm
 
     problems: list[Problem] = []
     mentions: list[Mention] = []
+    unresolved: list[dict] = []
+    usage: list[UsageSentence] = []
     read = 0
     for p in tqdm(list(paths), desc="mining", unit="doc", disable=not progress):
         try:
-            parts = read_document(p)
+            doc = read_text(Path(p).name, read_document(p))
         except DocumentError as exc:
             problems.append(Problem(str(p), str(exc)))
             continue
+        why = _why_no_rows(doc)
+        if why and not allow_no_clause:
+            problems.append(Problem(str(p), f"{why} (--allow-no-clause mines its "
+                                    "definitions and inline definitions anyway)"))
+            continue
         read += 1
-        mentions.extend(extract_mentions(Path(p).name, parts))
+        mentions.extend(doc.mentions)
+        unresolved.extend(doc.unresolved)
+        if contexts:
+            usage.extend(document_usage(doc))
     result = mine(mentions, existing)
+    result.usage = usage
     result.report["documents_read"] = read
     result.report["documents_skipped"] = [{"document": x.source, "reason": x.message}
                                           for x in problems]
-    result.report["mentions"] = {
-        "clause": sum(m.kind == "clause" for m in mentions),
-        "inline": sum(m.kind == "inline" for m in mentions),
-    }
+    result.report["mentions"] = {kind: sum(m.kind == kind for m in mentions)
+                                 for kind in ("clause", "definition", "inline")}
+    result.report["unresolved_rows"] = unresolved
+    if contexts:
+        result.report["usage_sentences"] = len(usage)
     return result, problems
 
 
-def write_result(result: MineResult, out: str | Path) -> Path:
-    """Write the glossary JSONL and its report JSON atomically; returns the report path."""
+def write_result(result: MineResult, out: str | Path, contexts: str | Path | None = None) -> Path:
+    """Write the glossary JSONL, its report JSON and (``contexts``) the usage sentences,
+    each atomically; returns the report path."""
+    from termfit.usage import write_contexts
+
+    if contexts is not None:
+        write_contexts(contexts, result.usage)
     write_jsonl(out, result.entries)
     rp = report_path(out)
     write_json(rp, result.report)
     return rp
+
+
+# ---------------------------------------------------------------- usage sentences
+
+
+def _senses(rows: Iterable, name: str) -> tuple[dict[str, str], list[str]]:
+    """abbr → expansion from glossary rows (dicts or objects with ``abbr``/``expansion``);
+    rows whose sources name another document are left out when some name this one;
+    abbreviations with several senses are ambiguous and returned apart."""
+    from termfit.glossary import normalize
+
+    def get(r, key):
+        return r.get(key) if isinstance(r, dict) else getattr(r, key, None)
+
+    rows = list(rows)
+    own = [r for r in rows if any(str(s).split()[0] == name for s in (get(r, "sources") or [])
+                                  if str(s).strip())]
+    senses: dict[str, dict[str, str]] = {}
+    for r in own or rows:
+        senses.setdefault(get(r, "abbr"), {}).setdefault(normalize(get(r, "expansion")),
+                                                        get(r, "expansion"))
+    single = {a: next(iter(e.values())) for a, e in senses.items() if len(e) == 1 and a}
+    return single, sorted(a for a, e in senses.items() if len(e) > 1)
+
+
+def document_usage(doc: DocumentText, rows: Iterable | None = None) -> list[UsageSentence]:
+    """Usage sentences of an already-read document: each prose sentence that uses one of
+    its clause abbreviations (or of ``rows``), once per abbreviation use."""
+    from termfit.prose import find_uses, prose_sentences
+
+    if rows is None:
+        rows = [m for m in doc.mentions if m.kind == "clause"]
+    senses, _ = _senses(rows, doc.name)
+    return find_uses(prose_sentences(doc.lines, doc.spans), senses, doc.name)
+
+
+def usage_sentences(path: Path, glossary_rows: Iterable | None = None) -> list[UsageSentence]:
+    """Every prose sentence of one document that uses an abbreviation defined in it, with
+    the sense the document's own Abbreviations clause gives it.
+
+    ``glossary_rows`` (dicts or entries with ``abbr``, ``expansion`` and optionally
+    ``sources``) replace the document's clause when given; rows whose sources name this
+    document are preferred. Abbreviations with several senses are skipped (no sense can be
+    chosen without reading the sentence). Raises :class:`DocumentError` for unreadable files.
+    """
+    path = Path(path)
+    return document_usage(read_text(path.name, read_document(path)), glossary_rows)
