@@ -408,8 +408,10 @@ def segment_run(text: str) -> list[tuple[str, str, int]]:
         if not looks_like_abbreviation(abbr):
             continue
         for j in range(i + 2, min(n, i + 1 + MAX_EXPANSION_WORDS) + 1):
+            if toks[j - 1][0].lower() in STOP_WORDS:
+                continue  # an expansion does not end with "the", "of", "and"
             expansion = " ".join(t for t, _ in toks[i + 1:j])
-            a = _alignment_score(abbr, expansion)
+            a = _alignment_score(abbr, expansion) - 0.001 * (j - i)
             if a >= RUN_MIN_SCORE and (r + 1, sc + a) > best[j][:2]:
                 best[j] = (r + 1, sc + a, i, (abbr, expansion.rstrip(".,;"), toks[i][1]))
     rows: list[tuple[str, str, int] | None] = []
@@ -555,8 +557,8 @@ class Definition:
 class DocumentClauses:
     """Everything read from a document's clauses; ``spans`` are the 0-based line ranges
     ``[start, end)`` of the abbreviation and definition clause bodies (no prose there);
-    ``cuts`` are (line index, start, end) character ranges of clauses flattened into a
-    line of other text."""
+    ``cuts`` are (line index, start, end) character ranges, in :func:`clean_line` of that
+    line, of clauses flattened into a line of other text."""
 
     rows: list[ClauseRow]
     unresolved: list[Unresolved]

@@ -3,9 +3,11 @@
 Only running text counts: headings, tables, ASN.1 and code blocks, equations and their
 residue, figure and table captions, reference lists and the lines of the Abbreviations and
 Definitions clauses are left out. Lines that the converter wrapped inside a sentence are
-joined again; list items stay sentences of their own. Sentence splitting is a small rule set
-(no library handles "clause 5.3.2", "TS 38.331 [5]." or "e.g." in specifications reliably
-without a model).
+joined again; list items stay units of their own. Only whole sentences are kept: ending
+with . ! ? : or ; and starting with a capital, or list items of a list introduced by ":"
+(items continuing an unfinished sentence are fragments and left out). Sentence splitting
+is a small rule set (no library handles "clause 5.3.2", "TS 38.331 [5]." or "e.g." in
+specifications reliably without a model).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ class Sentence:
 _CAPTION = re.compile(r"^(?:Figure|Table|Fig\.)\s+[\w.\-]+\s*:")
 _REFERENCE = re.compile(r"^\s*\[\d+[A-Za-z]?\]")
 _REF_TITLE = re.compile(r"^(?:normative\s+|informative\s+)?references?\b", re.I)
-_BULLET = re.compile(r"^\s*(?:[-–•▪◦*]\s*|\d{1,2}\)\s+|[a-z]\)\s+)")
+_BULLET = re.compile(r"^\s*(?:[-–•▪◦*]\s*|\d{1,2}\)\s*|[a-z]\)\s*|\d>\s*|\d{1,2}\.(?=[A-Z]))")
 _NOTE = re.compile(r"^\s*(?:NOTE|Editor'?s note)\s*\d*\s*:\s*", re.I)
 _MARKDOWN = re.compile(r"\\(?=[\[\]()*_#.\-<>|])|\*\*|__|`")
 _CODE_FENCE = re.compile(r"^\s*```")
@@ -47,7 +49,8 @@ _ENDS_SENTENCE = re.compile(r"[.:;!?]\s*$")
 _NO_SPLIT_BEFORE = frozenset(
     "e.g i.e etc cf fig figs no nos vs approx al ref refs eq eqs sect resp incl".split()
 )
-_BOUNDARY = re.compile(r"([.!?])[\"'”’)]?\s+(?=[A-Z0-9\"'“(\[])")
+_BOUNDARY = re.compile(r"([.!?])[\"'”’)]?\s+(?=[A-Z0-9\"'“(\[])|(\.)\s{2,}(?=[a-z])")
+_COMPLETE = re.compile(r"[.!?:;][\"'”’)\]]*$")
 
 
 def _is_prose(line: str) -> bool:
@@ -80,30 +83,39 @@ def _skip_mask(lines: Sequence[str], skip: Iterable[tuple[int, int]]) -> list[bo
     return mask
 
 
-def _paragraphs(lines: Sequence[str], mask: list[bool]) -> Iterator[list[tuple[int, str]]]:
-    """Runs of prose lines as (0-based line, cleaned text); a line wrapped inside a sentence
-    is joined to the next one."""
-    para: list[tuple[int, str]] = []
+@dataclass
+class _Paragraph:
+    lines: list[tuple[int, str]]  # (0-based line, cleaned text)
+    item: bool  # a list item
+    lead_ok: bool  # a list item after a lead-in that ends with ":"
+
+
+def _paragraphs(lines: Sequence[str], mask: list[bool]) -> Iterator[_Paragraph]:
+    """Runs of prose lines; a line wrapped inside a sentence is joined to the next one."""
+    para: _Paragraph | None = None
+    lead = ""  # the last line that was not a list item
     for i, raw in enumerate(lines):
         line = _MARKDOWN.sub("", raw).replace("\u00a0", " ").strip()
         bullet = _BULLET.match(line)
         line = _NOTE.sub("", line[bullet.end():] if bullet else line).strip()
-        if mask[i] or not line or _CAPTION.match(line) or _REFERENCE.match(line):
+        if (mask[i] or not line or _CAPTION.match(line) or _REFERENCE.match(line)
+                or not _is_prose(line)):
             if para:
                 yield para
-            para = []
+            para = None
+            if line and not bullet:
+                lead = line
             continue
-        if not _is_prose(line):
-            if para:
-                yield para
-            para = []
-            continue
-        joins = (para and not bullet and not _ENDS_SENTENCE.search(para[-1][1])
+        joins = (para is not None and not bullet and not _ENDS_SENTENCE.search(para.lines[-1][1])
                  and line[:1].islower())
-        if para and not joins:
+        if para is not None and not joins:
             yield para
-            para = []
-        para.append((i, line))
+            para = None
+        if para is None:
+            para = _Paragraph([], bool(bullet), bool(bullet) and lead.endswith(":"))
+        para.lines.append((i, line))
+        if not bullet and not joins:
+            lead = line
     if para:
         yield para
 
@@ -112,14 +124,26 @@ def _split(text: str) -> list[tuple[int, int]]:
     """Sentence spans of one paragraph."""
     spans, start = [], 0
     for m in _BOUNDARY.finditer(text):
-        before = text[start:m.start(1)].split()
+        stop = m.group(1) or m.group(2)
+        before = text[start:m.start()].split()
         last = before[-1].lower().rstrip(".") if before else ""
-        if m.group(1) == "." and (last in _NO_SPLIT_BEFORE or len(last) == 1):
+        if stop == "." and (last in _NO_SPLIT_BEFORE or (len(last) == 1 and last.isalpha())):
             continue
         spans.append((start, m.start() + len(m.group(0).rstrip())))
         start = m.end()
     spans.append((start, len(text)))
     return [(a, b) for a, b in spans if text[a:b].strip()]
+
+
+def _complete(sentence: str, para: _Paragraph, first: bool) -> bool:
+    """A whole sentence: ends with . ! ? : or ; and starts with a capital, digit, quote or
+    bracket, or is a lower-case list item (ending with . ! ? or ;) of a list introduced by a
+    line ending with ":" (items that continue an unfinished sentence are fragments)."""
+    if not _COMPLETE.search(sentence):
+        return False
+    if not sentence[0].islower():
+        return True
+    return first and para.item and para.lead_ok and sentence.rstrip("\"'”’)]")[-1] != ":"
 
 
 def prose_sentences(lines: Sequence[str], skip: Iterable[tuple[int, int]] = ()) -> list[Sentence]:
@@ -128,13 +152,14 @@ def prose_sentences(lines: Sequence[str], skip: Iterable[tuple[int, int]] = ()) 
     out: list[Sentence] = []
     for para in _paragraphs(lines, _skip_mask(lines, skip)):
         text, starts = "", []
-        for i, line in para:
+        for i, line in para.lines:
             starts.append((len(text), i + 1))
             text += line + " "
         text = text.rstrip()
         for a, b in _split(text):
             sentence = text[a:b].strip()
-            if len(sentence.split()) < MIN_WORDS or len(sentence) > MAX_SENTENCE_CHARS:
+            if (len(sentence.split()) < MIN_WORDS or len(sentence) > MAX_SENTENCE_CHARS
+                    or not _complete(sentence, para, a == 0)):
                 continue
             line = max(n for off, n in starts if off <= a)
             out.append(Sentence(sentence, line))
