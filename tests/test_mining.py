@@ -95,6 +95,14 @@ def test_inline_forms():
     ]
 
 
+def test_inline_definitions_in_lists_and_titles():
+    text = ("Radio Link Control (RLC), Packet Data Convergence Protocol (PDCP) and "
+            "Core Network and Terminals;Non-Access-Stratum (NAS) protocol")
+    assert [(a, e) for a, e, _ in find_inline_definitions(text)] == [
+        ("RLC", "Radio Link Control"), ("PDCP", "Packet Data Convergence Protocol"),
+        ("NAS", "Non-Access-Stratum")]
+
+
 def test_mine_merges_variants_and_reports_conflicts():
     ms = [
         Mention("NSSAAF", "Network Slice-Specific Authentication and Authorization Function",

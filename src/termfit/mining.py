@@ -185,7 +185,7 @@ def _read_docx(path: Path) -> str:
 # ---------------------------------------------------------------- extraction
 
 _PAREN = re.compile(r"\(([^()]{1,120})\)")
-_SENTENCE_STOP = re.compile(r"[.;:!?)\]]\s|[.;:!?]$")
+_SENTENCE_STOP = re.compile(r"[.;:!?)\]]\s|;|[.;:!?]$")
 _WORD = re.compile(r"[^\s]+")
 _INLINE_CLEAN = re.compile(r"\\(?=[\[\]()*_#.\-])|\*\*|__|`")
 
@@ -239,7 +239,7 @@ def find_inline_definitions(text: str) -> list[tuple[str, str, int]]:
                 if long.lower() == short.lower() or short in long.split():
                     continue
                 sc = _accept_inline(short, long)
-                if sc and (best is None or sc > best[0] + 1e-9):
+                if sc and (best is None or sc >= best[0] - 1e-9):  # ties: the shorter
                     best = (sc, long)
             if best:
                 found.append((short, best[1], start))
