@@ -155,6 +155,10 @@ from termfit.clauses import (  # noqa: E402
         ("MBS FSAI MBS Frequency Selection Area Identity",
          ("MBS FSAI", "MBS Frequency Selection Area Identity")),
         ("Gbps Gigabits per second", ("Gbps", "Gigabits per second")),
+        # TS 38.101-1, 37.340, 23.501: rows of the shared glossary laid out glued
+        ("MPRAllowed maximum power reduction", ("MPR", "Allowed maximum power reduction")),
+        ("DCIntra-E-UTRA Dual Connectivity", ("DC", "Intra-E-UTRA Dual Connectivity")),
+        ("(R)AN(Radio) Access Network", ("(R)AN", "(Radio) Access Network")),
     ],
 )
 def test_split_row_real_glued_rows(line, expected):
@@ -168,7 +172,8 @@ def test_split_row_uses_rows_of_the_same_clause():
 
 
 @pytest.mark.parametrize("line", ["The network shall release the connection", "ABCDEFGHIJ",
-                                  "Buffer Status Report", ""])
+                                  "Buffer Status Report", "", "OS IdOS Identity",
+                                  "TSCAITraffic Assistance Information"])
 def test_split_row_gives_up_instead_of_guessing(line):
     assert split_row(line) is None
 

@@ -178,6 +178,7 @@ _HEAD_TOKEN = re.compile(r"\(?[A-Za-z0-9][A-Za-z0-9\-/&.+'()]*")
 _TITLE_WORD = re.compile(r"[A-Z][a-z]+")
 _LEADING_LOWER = re.compile(r"^[a-z]+-?(?=[A-Z0-9])")  # e/g/ng-/cell in eKSI, gNB, ng-eNB
 _ODD_START = re.compile(r"^[A-Z]{2,}[a-z]")  # "TTime", "IInactive": a letter that belongs left
+_CAMEL_START = re.compile(r"^[a-z][A-Z][a-z]")  # eXtended
 _INNER_CAMEL = re.compile(r"^[A-Za-z][a-z]+[A-Z]")  # "edCapenhanced"
 MIN_SPLIT_SCORE = 0.55
 
@@ -192,7 +193,9 @@ class _Candidate:
 def _head_shape(left: str, glued: bool, right: str) -> bool:
     """Could ``left`` be an abbreviation (AMF, eNode B, NZP CSI-RS, kbps, SpCell)?"""
     toks = left.split()
-    if not toks or len(toks) > 3 or len(left) > 24 or left[-1] in "-/&(.+'":
+    if not toks or len(toks) > 3 or len(left) > 24 or left[-1] in "-/&(.+":
+        return False
+    if left[-1] == "'" and not left[-2:-1].isupper():  # EAP-AKA' (prime), not a quote
         return False
     if not all(_HEAD_TOKEN.fullmatch(t) for t in toks) or toks[0] in STOP_WORDS:
         return False
@@ -211,15 +214,20 @@ def _head_shape(left: str, glued: bool, right: str) -> bool:
 
 
 def _alignment_score(abbr: str, expansion: str) -> float:
-    """Alignment score with the relaxations real clauses need: leading lower-case letters of
-    the abbreviation without a word of their own (eKSI = Key Set Identifier), and an
-    expansion starting with a camel-case word (XR = eXtended Reality)."""
+    """Alignment score with the relaxations real clauses need, each with a small penalty:
+    leading lower-case letters of the abbreviation without a word of their own (eKSI = Key
+    Set Identifier), an expansion starting with a camel-case word (XR = eXtended Reality),
+    brackets in the expansion ((R)AN = (Radio) Access Network), a first word without a
+    letter when all other letters are word initials (MPR = Allowed maximum power
+    reduction), and a part of the abbreviation spelt out as itself (EPS-UPIP)."""
     variants = [(abbr, expansion, 0.0)]
-    if expansion[:1].islower() and expansion[1:2].isupper():
+    if _CAMEL_START.match(expansion):
         variants.append((abbr, expansion[1:], 0.03))
     m = _LEADING_LOWER.match(abbr)
     if m:
         variants.append((abbr[m.end():], expansion, 0.1))
+    if "(" in expansion:
+        variants.append((abbr, expansion.replace("(", "").replace(")", ""), 0.0))
     # "EPS-UPIP" = "User-plane integrity protection in EPS": one part of the abbreviation
     # is spelt out as itself somewhere in the expansion.
     parts = re.split(r"[-\s]", abbr)
@@ -235,6 +243,10 @@ def _alignment_score(abbr: str, expansion: str) -> float:
         if a is None or (a.initials + a.prefix) / a.matched < 0.5:
             continue
         best = max(best, a.score - penalty)
+    if best == 0.0 and len(words) >= 3 and words[0][:1].isupper():
+        a = align(abbr, " ".join(words[1:]))
+        if a is not None and a.initials == a.matched and a.covered == 1.0:
+            best = a.score - 0.2
     return best
 
 
