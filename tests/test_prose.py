@@ -61,3 +61,22 @@ def test_longest_abbreviation_wins():
               "NZP CSI-RS": "Non-Zero Power CSI-RS"}
     rows = find_uses([Sentence("The NZP CSI-RS and the CSI-RS carry CSI.", 1)], senses, "d")
     assert [r.abbr for r in rows] == ["NZP CSI-RS", "CSI-RS", "CSI"]
+
+
+def test_hard_wrapped_text_joins_every_line_of_a_paragraph():
+    lines = [
+        "The home network conceals the subscriber identity in the Subscription",
+        "Concealed Identifier (SUCI) before it is sent over the radio interface.",
+        "The Security Edge Protection Proxy (SEPP) protects the roaming interfaces",
+        "with TLS, and the home network decides which method is used (e.g.",
+        "5G-AKA) for the authentication of the UE.",
+        "",
+        "Another paragraph starts here and it ends on this very line.",
+    ]
+    assert [s.text[:30] for s in prose_sentences(lines)] == [
+        "The home network conceals the ",
+        "The Security Edge Protection P",
+        "Another paragraph starts here ",
+    ]
+    assert prose_sentences(lines)[1].text.endswith("(e.g. 5G-AKA) for the authentication of "
+                                                   "the UE.")

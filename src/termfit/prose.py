@@ -90,8 +90,19 @@ class _Paragraph:
     lead_ok: bool  # a list item after a lead-in that ends with ":"
 
 
+def _hard_wrapped(lines: Sequence[str], mask: list[bool]) -> bool:
+    """Text wrapped at a fixed width (PDF text layers, plain-text specifications): almost
+    no prose line is longer than 130 characters. Converted Markdown keeps a paragraph on
+    one line."""
+    lengths = [len(x) for i, x in enumerate(lines)
+               if not mask[i] and not _BULLET.match(x) and _is_prose(x.strip())]
+    return len(lengths) >= 5 and sum(n > 130 for n in lengths) < 0.05 * len(lengths)
+
+
 def _paragraphs(lines: Sequence[str], mask: list[bool]) -> Iterator[_Paragraph]:
-    """Runs of prose lines; a line wrapped inside a sentence is joined to the next one."""
+    """Runs of prose lines; a line wrapped inside a sentence is joined to the next one
+    (in hard-wrapped text, every line of a paragraph)."""
+    wrapped = _hard_wrapped(lines, mask)
     para: _Paragraph | None = None
     lead = ""  # the last line that was not a list item
     for i, raw in enumerate(lines):
@@ -106,8 +117,8 @@ def _paragraphs(lines: Sequence[str], mask: list[bool]) -> Iterator[_Paragraph]:
             if line and not bullet:
                 lead = line
             continue
-        joins = (para is not None and not bullet and not _ENDS_SENTENCE.search(para.lines[-1][1])
-                 and line[:1].islower())
+        joins = para is not None and not bullet and (wrapped or (
+            not _ENDS_SENTENCE.search(para.lines[-1][1]) and line[:1].islower()))
         if para is not None and not joins:
             yield para
             para = None
@@ -126,7 +137,7 @@ def _split(text: str) -> list[tuple[int, int]]:
     for m in _BOUNDARY.finditer(text):
         stop = m.group(1) or m.group(2)
         before = text[start:m.start()].split()
-        last = before[-1].lower().rstrip(".") if before else ""
+        last = before[-1].lower().rstrip(".").lstrip("([\"'“") if before else ""
         if stop == "." and (last in _NO_SPLIT_BEFORE or (len(last) == 1 and last.isalpha())):
             continue
         spans.append((start, m.start() + len(m.group(0).rstrip())))
