@@ -78,8 +78,8 @@ def _skip_mask(lines: Sequence[str], skip: Iterable[tuple[int, int]]) -> list[bo
             in_refs = bool(_REF_TITLE.match(title))
             mask[i] = True
             continue
-        if in_code or in_refs or raw.lstrip().startswith(("|", "#", "<")):
-            mask[i] = True
+        if in_code or in_refs or raw.lstrip().startswith(("|", "#", "<")) or "\t" in raw.strip():
+            mask[i] = True  # tables (markdown, or Word cells joined by tabs), HTML
     return mask
 
 
