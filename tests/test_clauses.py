@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from termfit.clauses import ClauseRow, clause_spans, is_heading, parse_abbreviation_clause
+import pytest
+
+from termfit.clauses import (
+    ClauseRow,
+    clause_spans,
+    clean_line,
+    is_heading,
+    parse_abbreviation_clause,
+    parse_clause,
+    parse_definitions,
+    read_clauses,
+    segment_run,
+    split_row,
+)
 
 SPEC = """3GPP TS 38.399 V18.0.0 (2024-03)
 Release 18
@@ -73,6 +86,8 @@ def test_pandoc_markdown_clause_stops_at_next_heading():
 def test_markdown_table_and_bare_heading():
     text = "Intro text.\n\nAcronyms\n\n| Acronym | Meaning |\n|---|---|\n| K8s | Kubernetes |\n"
     assert pairs(parse_abbreviation_clause(text)) == [("K8s", "Kubernetes")]
+    lines = list(enumerate(text.splitlines()[4:], start=5))
+    assert parse_clause(lines).unresolved == []  # the header row is not an unresolved row
 
 
 def test_no_heading_reads_whole_text():
@@ -103,16 +118,6 @@ def test_headings():
 
 # ---------------------------------------------------------------- glued rows (real cases)
 
-import pytest  # noqa: E402
-
-from termfit.clauses import (  # noqa: E402
-    clean_line,
-    parse_clause,
-    parse_definitions,
-    read_clauses,
-    segment_run,
-    split_row,
-)
 
 
 @pytest.mark.parametrize(

@@ -516,7 +516,7 @@ def parse_clause(lines: list[tuple[int, str]]) -> ClauseParse:
                 rows.append([second[1], second[2], lineno, False])
             else:
                 rows.append([split[0], split[1], lineno, split[2]])
-        else:
+        elif not stripped.startswith("|"):  # a table's header row is not a row
             unresolved.append(Unresolved(lineno, stripped, "no credible split between "
                                          "abbreviation and expansion"))
         blank_since = False
