@@ -1,10 +1,13 @@
-"""Grow a glossary from documents: abbreviation clauses and inline definitions.
+"""Grow a glossary from documents: abbreviation and definition clauses, inline
+definitions, and the sentences that use each abbreviation.
 
-Reads .txt, .md, .docx (python-docx) and .pdf (pypdf); extracts the rows of
-"Abbreviations" clauses (:mod:`termfit.clauses`) and inline definitions in body text
-("Long Form (LF)" and "LF (Long Form)", accepted only when :func:`termfit.acronym.align`
-accepts the letters); merges spelling variants; keeps different senses apart and reports
-them as conflicts, with the sources (document and page or line) of every row.
+Reads .txt, .md, .docx (python-docx) and .pdf (pypdf), refusing files whose content is
+not what their extension says; extracts the rows of "Abbreviations" clauses and the
+entries of "Definitions" clauses (:mod:`termfit.clauses`) and inline definitions in body
+text ("Long Form (LF)" and "LF (Long Form)", accepted only when
+:func:`termfit.acronym.align` accepts the letters); merges spelling variants; keeps
+different senses apart and reports them as conflicts, with the sources (document and page
+or line) and origin of every row. Usage sentences come from :mod:`termfit.prose`.
 """
 
 from __future__ import annotations
@@ -27,15 +30,19 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DocumentError",
+    "DocumentText",
     "Mention",
     "MineResult",
+    "document_usage",
     "extract_mentions",
     "find_inline_definitions",
+    "load_existing",
     "mine",
+    "mine_documents",
     "read_document",
     "read_text",
-    "usage_sentences",
     "report_path",
+    "usage_sentences",
     "variant_key",
     "write_result",
 ]
