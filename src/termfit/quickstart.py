@@ -138,7 +138,7 @@ def run_pipeline(
 
     print(f"\n[6/{steps}] search index", flush=True)
     index_dir = out / "index"
-    build_index(index_dir, glossary=glossary, model=str(model_dir))
+    build_index(index_dir, model=str(model_dir), data=data_dir)
     print(f"\nDone. Serve it with:\n  termfit serve --index {index_dir}\n"
           f"and open http://127.0.0.1:8000/", flush=True)
     return {"data": data_dir, "model": model_dir, "index": index_dir, "report": report}
