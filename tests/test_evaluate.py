@@ -9,7 +9,6 @@ import pytest
 from eval_fixtures import make_corpus, make_queries, write_data_dir, write_jsonl
 
 from termfit import evaluate as ev
-from termfit import report
 from termfit.cli import main
 from termfit.errors import InputError
 from termfit.metrics import METRIC_NAMES, per_query_metrics, summarize
@@ -149,25 +148,6 @@ def test_cli_errors(tmp_path, capsys):
     assert main(["eval", "--data", str(data), "--system", "bm24"]) == 2
     assert "unknown system bm24" in capsys.readouterr().err
     assert main(["eval", "--data", str(data), "--split", "test"]) == 2
-
-
-def test_training_log_plots(tmp_path):
-    state = {"log_history": [{"step": 1, "loss": 3.1},
-                             {"step": 200, "eval_dev_cosine_ndcg@10": 0.84},
-                             {"step": 400, "eval_dev_cosine_ndcg@10": 0.88}]}
-    js = tmp_path / "trainer_state.json"
-    js.write_text(json.dumps(state))
-    assert report.read_ndcg_curve(js) == [(200, 0.84), (400, 0.88)]
-    csv = tmp_path / "log.csv"
-    csv.write_text("step,ndcg@10\n100,-\n200,0.5\n300,0.6\n")
-    assert report.read_ndcg_curve(csv) == [(200, 0.5), (300, 0.6)]
-    png = tmp_path / "curve.png"
-    assert main(["eval", "--training-log", str(js), "--plot", str(png)]) == 0
-    assert png.read_bytes()[:4] == b"\x89PNG"
-    bad = tmp_path / "bad.csv"
-    bad.write_text("step,ndcg@10\n100,abc\n")
-    with pytest.raises(InputError, match=r"bad.csv:2"):
-        report.read_ndcg_curve(bad)
 
 
 def _random_rankings(queries, corpus, n: int = 50) -> list[float]:
