@@ -100,3 +100,28 @@ def test_index_missing_data_folder(tmp_path, tiny_model_path):
     with pytest.raises(InputError, match="data folder not found"):
         build_index(tmp_path / "ix", model=tiny_model_path, data=tmp_path / "nope",
                     show_progress=False)
+
+
+def test_cli_index_data_and_a_trained_model_carry_the_template(tmp_path, tiny_model_path,
+                                                               capsys):
+    """`termfit index --data DIR` and a model trained on DIR both index with DIR's
+    passage template."""
+    from termfit.cli import main
+    from termfit.train import Recipe, train
+
+    g = write_glossary(tmp_path / "g.jsonl")
+    data = tmp_path / "data"
+    assert main(["data", "build", str(g), "--out", str(data),
+                 "--passage-template", "{term} <{label}>", "--pairs-per-entry", "4"]) == 0
+    assert read_template(data) == PassageTemplate("{term} <{label}>")
+    assert main(["index", "--model", str(tiny_model_path), "--data", str(data),
+                 "--out", str(tmp_path / "ix")]) == 0
+    assert load_index(tmp_path / "ix").manifest["passage_template"]["labeled"] == (
+        "{term} <{label}>")
+    recipe = Recipe(base_model=str(tiny_model_path), batch_size=4, max_steps=1,
+                    eval_steps=1000, save_steps=1000, final_eval=False, bf16=False)
+    train(data, recipe, tmp_path / "model")
+    assert read_template(tmp_path / "model") == read_template(data)
+    ix = load_index(build_index(tmp_path / "ix2", [g], tmp_path / "model",
+                                show_progress=False))
+    assert ix.manifest["passage_template"]["labeled"] == "{term} <{label}>"
