@@ -15,6 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+from _paths import shown
+
 from termfit import evaluate as ev
 from termfit.fileio import write_json
 
@@ -47,15 +49,16 @@ def main() -> int:
     from termfit.models import load_model
 
     model = load_model(args.model)
-    fingerprint = ev.model_fingerprint(model)
+    fingerprint = ev.weights_fingerprint(model)
     corpus = ev.load_corpus(data / "corpus.jsonl")
     ids = {c["id"] for c in corpus}
     dev = ev.sample(ev.load_queries(data / "queries-dev.jsonl", ids), args.limit_dev)
-    fusion = ev.tune_fusion(dev, corpus, model, show_progress=False)
+    quiet = ev.EvalSettings(show_progress=False)
+    fusion = ev.tune_fusion(dev, corpus, model, settings=quiet)
     print(f"hybrid fusion tuned on {len(dev)} dev queries: {fusion.method} "
           f"weights(dense,bm25,acronym)={fusion.weights} rrf_k={fusion.rrf_k} "
           f"dev ndcg@10={fusion.dev_score:.4f}", file=sys.stderr)
-    rows, report = [], {"data": str(data), "model": args.model or "default",
+    rows, report = [], {"data": shown(data), "model": args.model or "default",
                         "model_fingerprint": fingerprint, "fusion": fusion.to_dict(),
                         "n_corpus": len(corpus), "splits": {}}
     for split in SPLITS:
@@ -63,9 +66,9 @@ def main() -> int:
         queries = ev.sample(ev.load_queries(qpath, ids), args.limit_queries)
         t0 = time.perf_counter()
         res = ev.evaluate(list(ev.SYSTEMS), queries, corpus, model, fusion=fusion,
-                          show_progress=False)
-        res["bm25-kiwi"] = ev.evaluate("bm25", queries, corpus, tokenizer="kiwi",
-                                       show_progress=False)
+                          settings=quiet)
+        res["bm25-kiwi"] = ev.evaluate(["bm25"], queries, corpus, settings=ev.EvalSettings(
+            tokenizer="kiwi", show_progress=False))["bm25"]
         print(f"{split}: {len(queries)} queries in {time.perf_counter() - t0:.0f} s",
               file=sys.stderr)
         report["splits"][split] = {"n_queries": len(queries), "systems": res}

@@ -1,9 +1,10 @@
 """Which passages to index per entry: a handful of Korean/English questions, dense only.
 
-Compares (a) the seed-style passages per entry (abbreviation, expansion, each Korean name,
-max over them; what `termfit index` writes), (b) one combined passage per entry
-("AMF: Access and Mobility ... / 접근 및 이동성 관리 기능") and (c) both, on the target
-entries plus a random sample of other glossary entries as distractors.
+Compares (a) the training passages per entry (termfit.passages: abbreviation and
+expansion with each category label, max over them; what `termfit index` writes), (b) those
+plus each Korean name as a passage, (c) one combined passage per entry
+("AMF: Access and Mobility ... / 접근 및 이동성 관리 기능") and (d) (a) and (c), on the
+target entries plus a random sample of other glossary entries as distractors.
 
     python benchmarks/search_passages.py --glossary ../shared/data/telecom_glossary.jsonl
 """
@@ -45,8 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     from termfit.glossary import load_glossary
-    from termfit.index import entry_passages, lexical_text
+    from termfit.index import lexical_text
     from termfit.models import load_model
+    from termfit.passages import DEFAULT, category_label, passage_texts
 
     entries = load_glossary([args.glossary])
     wanted = {a for _, a in QUERIES}
@@ -75,16 +77,21 @@ def main(argv: list[str] | None = None) -> int:
             rr.append(1 / rank)
         return float(np.mean(hit1)), float(np.mean(rr))
 
+    def with_korean(e) -> list[str]:
+        label = category_label(e.category, "ko")
+        return [*passage_texts(e), *(DEFAULT.render(k, label) for k in e.ko)]
+
     options = {
-        "seed passages (max)": entry_passages,
+        "training passages (max)": passage_texts,
+        "+ Korean names (max)": with_korean,
         "combined passage": lambda e: [lexical_text(e)],
-        "both (max)": lambda e: [*entry_passages(e), lexical_text(e)],
+        "training + combined": lambda e: [*passage_texts(e), lexical_text(e)],
     }
     rows = {name: evaluate(fn) for name, fn in options.items()}
     print(f"{len(QUERIES)} queries, {len(pool)} entries")
-    print(f"{'passages':<22}{'hit@1':>7}{'MRR':>7}")
+    print(f"{'passages':<26}{'hit@1':>7}{'MRR':>7}")
     for name, (h, m) in rows.items():
-        print(f"{name:<22}{h:>7.3f}{m:>7.3f}")
+        print(f"{name:<26}{h:>7.3f}{m:>7.3f}")
     return 0
 
 

@@ -22,6 +22,8 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from _paths import shown
+
 MAX_CLIENTS = 64
 MAX_DURATION = 120.0
 
@@ -186,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{r['endpoint']:<11}{r['clients']:>8}{r['requests']:>10}{r['rps']:>9}"
               f"{r['p50_ms']:>9}{r['p95_ms']:>9}{r['p99_ms']:>9}{r['errors']:>8}"
               f"{r['mean_batch']:>7}")
+    info = {**info, "index": shown(info.get("index")), "model": shown(info.get("model"))}
     out = {"server": info, "cpus": os.cpu_count(), "load_average": os.getloadavg(),
            "duration_s": args.duration, "rows": rows,
            "created": time.strftime("%Y-%m-%dT%H:%M:%S")}

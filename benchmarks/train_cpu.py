@@ -19,8 +19,9 @@ import time
 from pathlib import Path
 
 import yaml
+from _paths import shown
 
-from termfit.evaluate import evaluate, load_corpus, load_queries
+from termfit.evaluate import EvalSettings, evaluate, load_corpus, load_queries
 from termfit.fileio import write_json
 from termfit.models import load_model
 from termfit.train import load_recipe, train
@@ -41,7 +42,8 @@ def _eval(model, data: Path, systems: list[str], dev: list[dict]) -> dict:
     out = {}
     for split in SPLITS:
         queries = load_queries(data / f"queries-{split}.jsonl")
-        rep = evaluate(systems, queries, corpus, model, dev_queries=dev, show_progress=False)
+        rep = evaluate(systems, queries, corpus, model, dev_queries=dev,
+                       settings=EvalSettings(show_progress=False))
         out[split] = {s: {"metrics": r["metrics"], "breakdowns": r.get("breakdowns", {})}
                       for s, r in rep.items()}
     return out
@@ -78,7 +80,7 @@ def main() -> None:
     args = ap.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="termfit-train-bench-"))
     dev = load_queries(args.data / "queries-dev.jsonl")[:300]
-    results: dict = {"data": str(args.data), "recipe": args.recipe, "runs": {}}
+    results: dict = {"data": shown(args.data), "recipe": args.recipe, "runs": {}}
 
     print("baselines: bm25, acronym, base model zero-shot, hybrid", flush=True)
     base = load_model("default")

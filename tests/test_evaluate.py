@@ -11,6 +11,9 @@ from eval_fixtures import make_corpus, make_queries, write_data_dir, write_jsonl
 from termfit import evaluate as ev
 from termfit.cli import main
 from termfit.errors import InputError
+from termfit.metrics import METRIC_NAMES, per_query_metrics, summarize
+
+QUIET = ev.EvalSettings(show_progress=False, cache=False)
 
 
 def test_malformed_queries_file_names_the_line(tmp_path, capsys):
@@ -49,29 +52,31 @@ def test_duplicate_corpus_id(tmp_path):
 
 
 def test_lexical_systems_with_breakdowns():
-    res = ev.evaluate(["bm25", "acronym"], make_queries(), make_corpus(), show_progress=False)
+    res = ev.evaluate(["bm25", "acronym"], make_queries(), make_corpus(), settings=QUIET)
     acr = res["acronym"]
-    assert set(acr["metrics"]) == set(ev.METRIC_NAMES)
+    assert set(acr["metrics"]) == set(METRIC_NAMES)
     assert acr["metrics"]["ndcg@10"] > res["bm25"]["metrics"]["ndcg@10"]
     assert set(acr["breakdowns"]) == {"lang", "direction", "ambiguous"}
     assert set(acr["breakdowns"]["lang"]) == {"en", "ko", "mixed"}
     assert acr["breakdowns"]["ambiguous"]["true"]["n"] == 8
-    single = ev.evaluate("bm25", make_queries(), make_corpus(), show_progress=False)
-    assert single["metrics"] == res["bm25"]["metrics"]
+    single = ev.evaluate(["bm25"], make_queries(), make_corpus(), settings=QUIET)
+    assert list(single) == ["bm25"] and single["bm25"]["metrics"] == res["bm25"]["metrics"]
+    with pytest.raises(TypeError):
+        ev.evaluate("bm25", make_queries(), make_corpus(), settings=QUIET)
 
 
 def test_chunked_scoring_matches_unchunked(tiny_model):
     qs, corpus = make_queries(), make_corpus()
-    a, _ = ev.rank_systems(["dense", "hybrid", "bm25"], qs, corpus, tiny_model, chunk_size=3,
-                           cache=False, show_progress=False)
-    b, _ = ev.rank_systems(["dense", "hybrid", "bm25"], qs, corpus, tiny_model, cache=False,
-                           show_progress=False)
+    chunked = ev.EvalSettings(chunk_size=3, cache=False, show_progress=False)
+    a, _ = ev.rank_systems(["dense", "hybrid", "bm25"], qs, corpus, tiny_model,
+                           settings=chunked)
+    b, _ = ev.rank_systems(["dense", "hybrid", "bm25"], qs, corpus, tiny_model, settings=QUIET)
     assert a == b
 
 
 def test_dense_matches_information_retrieval_evaluator(tiny_model):
     qs, corpus = make_queries(), make_corpus()
-    ours = ev.evaluate("dense", qs, corpus, tiny_model, cache=False, show_progress=False)
+    ours = ev.evaluate(["dense"], qs, corpus, tiny_model, settings=QUIET)["dense"]
     theirs = ev.ir_evaluator(qs, corpus, "t", write_csv=False)(tiny_model)
     for name, value in ours["metrics"].items():
         assert value == pytest.approx(theirs[f"t_cosine_{name}"], abs=1e-6), name
@@ -79,7 +84,8 @@ def test_dense_matches_information_retrieval_evaluator(tiny_model):
 
 def test_corpus_embeddings_are_cached(tiny_model, tmp_path, monkeypatch):
     texts = [r["text"] for r in make_corpus()]
-    first = ev.corpus_embeddings(tiny_model, texts, cache=tmp_path, show_progress=False)
+    cached = ev.EvalSettings(cache=tmp_path, show_progress=False)
+    first = ev.corpus_embeddings(tiny_model, texts, cached)
     assert len(list((tmp_path / "embeddings").glob("*.npy"))) == 1
     calls = []
 
@@ -88,33 +94,32 @@ def test_corpus_embeddings_are_cached(tiny_model, tmp_path, monkeypatch):
         return np.zeros((len(texts), 32), dtype=np.float32)
 
     monkeypatch.setattr(ev, "_encode", fake_encode)
-    again = ev.corpus_embeddings(tiny_model, texts, cache=tmp_path, show_progress=False)
+    again = ev.corpus_embeddings(tiny_model, texts, cached)
     np.testing.assert_array_equal(first, again)
     assert not calls
     # another corpus is another key
-    ev.corpus_embeddings(tiny_model, texts[:-1], cache=tmp_path, show_progress=False)
+    ev.corpus_embeddings(tiny_model, texts[:-1], cached)
     assert calls == [len(texts) - 1]
 
 
 def test_fingerprint_changes_with_weights(tiny_model):
     import torch
 
-    fp = ev.model_fingerprint(tiny_model)
-    assert fp == ev.model_fingerprint(tiny_model)
+    fp = ev.weights_fingerprint(tiny_model)
+    assert fp == ev.weights_fingerprint(tiny_model)
     p = next(tiny_model.parameters())
     with torch.no_grad():
         p[0, 0] += 1.0
         try:
-            assert ev.model_fingerprint(tiny_model) != fp
+            assert ev.weights_fingerprint(tiny_model) != fp
         finally:
             p[0, 0] -= 1.0
 
 
 def test_hybrid_tuned_on_dev(tiny_model):
     qs, corpus = make_queries(), make_corpus()
-    res = ev.evaluate("hybrid", qs, corpus, tiny_model, dev_queries=qs[:12], cache=False,
-                      show_progress=False)
-    fusion = res["fusion"]
+    res = ev.evaluate(["hybrid"], qs, corpus, tiny_model, dev_queries=qs[:12], settings=QUIET)
+    fusion = res["hybrid"]["fusion"]
     assert fusion["components"] == list(ev.HYBRID_COMPONENTS)
     assert fusion["dev_score"] is not None and len(fusion["weights"]) == 3
 
@@ -145,32 +150,47 @@ def test_cli_errors(tmp_path, capsys):
     assert main(["eval", "--data", str(data), "--split", "test"]) == 2
 
 
-def test_training_log_plots(tmp_path):
-    state = {"log_history": [{"step": 1, "loss": 3.1},
-                             {"step": 200, "eval_dev_cosine_ndcg@10": 0.84},
-                             {"step": 400, "eval_dev_cosine_ndcg@10": 0.88}]}
-    js = tmp_path / "trainer_state.json"
-    js.write_text(json.dumps(state))
-    assert ev.read_training_log(js) == [(200, 0.84), (400, 0.88)]
-    csv = tmp_path / "log.csv"
-    csv.write_text("step,ndcg@10\n100,-\n200,0.5\n300,0.6\n")
-    assert ev.read_training_log(csv) == [(200, 0.5), (300, 0.6)]
-    png = tmp_path / "curve.png"
-    assert main(["eval", "--training-log", str(js), "--plot", str(png)]) == 0
-    assert png.read_bytes()[:4] == b"\x89PNG"
-    bad = tmp_path / "bad.csv"
-    bad.write_text("step,ndcg@10\n100,abc\n")
-    with pytest.raises(InputError, match=r"bad.csv:2"):
-        ev.read_training_log(bad)
+def _random_rankings(queries, corpus, n: int = 50) -> list[float]:
+    """NDCG@10 of ``n`` random rankings of the corpus for ``queries``."""
+    rng = np.random.default_rng(0)
+    ids = [c["id"] for c in corpus]
+    rel = [set(q["relevant"]) for q in queries]
+    return [summarize(per_query_metrics(
+        [[ids[j] for j in rng.permutation(len(ids))] for _ in queries], rel))["ndcg@10"]
+        for _ in range(n)]
+
+
+def test_metrics_of_a_known_ranking(monkeypatch):
+    """Exact metrics of a ranking fixed in advance: every query's answer at rank 2."""
+    qs, corpus = make_queries(), make_corpus()
+    ids = [c["id"] for c in corpus]
+
+    def ranked_second(systems, queries, *a, **k):
+        rankings = []
+        for q in queries:
+            gold = q["relevant"][0]
+            rest = [i for i in ids if i not in q["relevant"]]
+            rankings.append([rest[0], gold, *rest[1:9]])
+        return {s: rankings for s in systems}, {}
+
+    monkeypatch.setattr(ev, "rank_systems", ranked_second)
+    m = ev.evaluate(["bm25"], qs, corpus, settings=QUIET)["bm25"]["metrics"]
+    assert m["accuracy@1"] == 0 and m["accuracy@3"] == 1
+    assert m["mrr@10"] == pytest.approx(0.5)
+    n_rel = np.array([len(q["relevant"]) for q in qs])
+    ideal = np.array([sum(1 / np.log2(r + 2) for r in range(min(n, 10))) for n in n_rel])
+    assert m["ndcg@10"] == pytest.approx(float(np.mean((1 / np.log2(3)) / ideal)), abs=1e-6)
 
 
 @pytest.mark.slow
-def test_small_model_dense_beats_nothing(small_model_path):
-    """End to end with the real e5-small on the fixture (a handful of texts)."""
+def test_small_model_beats_random_rankings(small_model_path):
+    """End to end with the real e5-small on the fixture: dense and hybrid rank better than
+    every one of 50 random rankings of the same corpus."""
     from termfit.models import load_model
 
     model = load_model(str(small_model_path))
-    res = ev.evaluate(["dense", "hybrid"], make_queries(), make_corpus(), model, cache=False,
-                      show_progress=False)
-    assert 0 < res["dense"]["metrics"]["recall@10"] <= 1
-    assert res["hybrid"]["metrics"]["ndcg@10"] > 0
+    qs, corpus = make_queries(), make_corpus()
+    res = ev.evaluate(["dense", "hybrid"], qs, corpus, model, settings=QUIET)
+    best_random = max(_random_rankings(qs, corpus))
+    assert res["dense"]["metrics"]["ndcg@10"] > best_random
+    assert res["hybrid"]["metrics"]["ndcg@10"] > best_random

@@ -193,13 +193,13 @@ def test_real_model_trim_keeps_glossary_embeddings(small_model_path, shared_data
 
 
 def test_exports_have_distinct_fingerprints(source, tmp_path):
-    from termfit.evaluate import model_fingerprint
+    from termfit.evaluate import weights_fingerprint
 
     _, path = source
     a = load_model(export_model(str(path), "onnx", tmp_path / "a"))
     b = load_model(export_model(str(path), "onnx-int8", tmp_path / "b"))
-    assert model_fingerprint(a) != model_fingerprint(b)
-    assert model_fingerprint(a) == model_fingerprint(load_model(tmp_path / "a"))
+    assert weights_fingerprint(a) != weights_fingerprint(b)
+    assert weights_fingerprint(a) == weights_fingerprint(load_model(tmp_path / "a"))
 
 
 def test_cli_format_choices_come_from_the_library():

@@ -249,3 +249,18 @@ def test_shared_glossary_loads(shared_data):
     assert 2500 < len(entries) <= 2713
     assert len({e.id for e in entries}) == len(entries)
     assert report.merged
+
+
+def test_korean_name_given_as_a_string_is_a_one_item_list(tmp_path):
+    p = tmp_path / "g.jsonl"
+    p.write_text(json.dumps({"abbr": "SMF", "expansion": "Session Management Function",
+                             "ko": "세션 관리 기능"}, ensure_ascii=False) + "\n",
+                 encoding="utf-8")
+    (entry,) = load_glossary([p])
+    assert entry.ko == ["세션 관리 기능"]
+    # the same through the Python API: never one name per character
+    e = Entry(id="smf", abbr="SMF", expansion="Session Management Function",
+              ko="세션 관리 기능", aliases=" ")
+    assert e.ko == ["세션 관리 기능"] and e.aliases == []
+    (merged,), _ = merge_entries([e])
+    assert merged.ko == ["세션 관리 기능"]

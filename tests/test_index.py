@@ -13,7 +13,6 @@ from termfit.index import (
     IndexMismatchError,
     build_index,
     check_model,
-    entry_passages,
     lexical_text,
     load_index,
     model_fingerprint,
@@ -27,14 +26,9 @@ def built(tmp_path_factory, tiny_model_path):
     return build_index(d / "index", [g], tiny_model_path, show_progress=False), g
 
 
-def test_passages_follow_seed_template():
+def test_lexical_text():
     e = Entry(id="amf", abbr="AMF", expansion="Access and Mobility Management Function",
               ko=["접근 및 이동성 관리 기능"], category="technical")
-    assert entry_passages(e) == ["AMF (Technical)",
-                                 "Access and Mobility Management Function (기술)",
-                                 "접근 및 이동성 관리 기능 (기술)"]
-    bare = Entry(id="rlf", abbr="RLF", expansion="Radio Link Failure")
-    assert entry_passages(bare) == ["RLF", "Radio Link Failure"]
     assert lexical_text(e) == (
         "AMF: Access and Mobility Management Function / 접근 및 이동성 관리 기능")
 
@@ -46,8 +40,8 @@ def test_build_writes_consistent_files(built, tiny_model_path):
     ix = load_index(path)
     m = ix.manifest
     assert m["n_entries"] == len(ROWS) == len(ix.entries)
-    # AMF: abbr + expansion + 1 Korean name = 3 passages; RLF without Korean = 2
-    assert m["n_passages"] == sum(2 + len(r["ko"]) for r in ROWS)
+    # abbreviation and expansion, in two label languages when the entry has a category
+    assert m["n_passages"] == sum(4 if r.get("category") else 2 for r in ROWS)
     assert ix.embeddings.shape == (m["n_passages"], m["dim"])
     assert np.allclose(np.linalg.norm(ix.embeddings, axis=1), 1.0, atol=1e-4)
     assert m["model_fingerprint"] == model_fingerprint(tiny_model_path)

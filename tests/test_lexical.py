@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from eval_fixtures import make_corpus
 
+from termfit.acronym import acronym_score
 from termfit.lexical import AcronymScorer, BM25Scorer, ngram_tokenize, strip_label
 
 
@@ -80,3 +81,43 @@ def test_acronym_scorer_ambiguous_abbreviation_scores_every_sense():
 def test_acronym_scorer_without_abbreviations_scores_nothing():
     assert not AcronymScorer(TEXTS).score(["how are you today"]).any()
     assert AcronymScorer([]).score(["AMF"]).shape == (1, 0)
+
+
+def test_acronym_scorer_aligns_only_bounded_windows(monkeypatch):
+    """Scoring stays linear in the query's length: every alignment is against a window
+    of a bounded number of characters, and the number of alignments grows linearly."""
+    import termfit.lexical as lexical
+
+    calls: list[int] = []
+
+    def counting(abbr: str, expansion: str) -> float:
+        calls.append(len(expansion))
+        return acronym_score(abbr, expansion)
+
+    monkeypatch.setattr(lexical, "acronym_score", counting)
+    scorer = AcronymScorer(["AAA (Technical)", "Alpha Alpha Alpha (기술)", "AMF (Technical)",
+                            "Access and Mobility Management Function (기술)"])
+    bound = 2000  # characters; the query has a 5,000-character word
+    counts = []
+    for n in (1, 4):
+        calls.clear()
+        query = "a" * (5000 * n) + " Access and Mobility Management Function aaaa" * (50 * n)
+        scorer.score([query])
+        assert calls and max(calls) <= bound
+        counts.append(len(calls))
+    assert counts[1] <= 4.5 * counts[0]
+
+
+def test_span_cover_matches_brute_force():
+    import random
+
+    from termfit.lexical import _SpanCover
+
+    rng = random.Random(0)
+    for _ in range(200):
+        spans = [(a, a + rng.randint(1, 30)) for a in (rng.randint(0, 100) for _ in range(8))]
+        cover = _SpanCover(spans)
+        for _ in range(20):
+            s = rng.randint(0, 120)
+            e = s + rng.randint(1, 20)
+            assert cover(s, e) == any(a <= s and e <= b for a, b in spans)

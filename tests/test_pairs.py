@@ -10,7 +10,6 @@ from termfit.pairs import (
     TEMPLATES,
     generate_queries,
     lookalike_index,
-    passage_text,
     render,
     templates_by_group,
 )
@@ -67,9 +66,3 @@ def test_generated_queries_never_leak_answers():
                     assert e.abbr.lower() in low
                 else:
                     assert f" {e.abbr.lower()} " not in f" {low} "
-
-
-def test_passage_text():
-    assert passage_text("AAL2", "기술") == "AAL2 (기술)"
-    assert passage_text("AAL2", None) == "AAL2"
-    assert passage_text("AAL2", "Technical", "{term} [{label}]") == "AAL2 [Technical]"

@@ -106,7 +106,7 @@ def test_cli_index(tmp_path, tiny_model_path, capsys):
     rc = main(["index", "--model", str(tiny_model_path), "--glossary", str(g),
                "--out", str(tmp_path / "ix")])
     assert rc == 0
-    assert "8 entries, 23 passages" in capsys.readouterr().out
+    assert "8 entries, 30 passages" in capsys.readouterr().out
 
 
 @pytest.mark.slow
@@ -115,3 +115,36 @@ def test_real_model_finds_korean_question(small_model_path, tmp_path):
     s = Searcher(build_index(tmp_path / "ix", [g], small_model_path, show_progress=False))
     assert s.search("이동성 관리를 담당하는 네트워크 기능", k=1, mode="dense")[0].abbr == "AMF"
     assert s.search("순환 전치", k=1)[0].expansion == "Cyclic Prefix"
+
+
+def test_cli_search_non_utf8_query_is_a_clear_error(index_dir, capsys):
+    # Undecodable bytes in argv reach Python as lone surrogates (surrogateescape).
+    raw = b"AMF \xff\xfe".decode("utf-8", "surrogateescape")
+    assert main(["search", "--index", str(index_dir), raw]) == 2
+    err = capsys.readouterr().err
+    assert "query is not valid UTF-8 text" in err and "Traceback" not in err
+
+
+def test_cli_search_caps_the_query_length_like_the_server(index_dir, capsys):
+    from termfit.search import MAX_QUERY_CHARS
+    from termfit.serve import Limits
+
+    assert Limits().max_query_chars == MAX_QUERY_CHARS
+    long = "Access and Mobility Management Function " * 10
+    assert main(["search", "--index", str(index_dir), long]) == 2
+    n = len(long.strip())
+    assert f"query is {n} characters; the limit is {MAX_QUERY_CHARS}" in capsys.readouterr().err
+    assert main(["search", "--index", str(index_dir), long[:MAX_QUERY_CHARS]]) == 0
+
+
+def test_check_query():
+    from termfit.search import QueryError, check_query
+
+    assert check_query("  AMF ") == "AMF"
+    for bad, code in [(" ", "empty_query"), ("x" * 257, "query_too_long"),
+                      ("x \ud800", "invalid_text")]:
+        with pytest.raises(QueryError) as err:
+            check_query(bad)
+        assert err.value.code == code
+    with pytest.raises(QueryError, match="q is 257 characters; the limit is 256"):
+        check_query("x" * 257)

@@ -19,6 +19,7 @@ __all__ = [
     "STOP_WORDS",
     "acronym_score",
     "align",
+    "ABBREVIATION_TOKEN",
     "looks_like_abbreviation",
     "split_glued",
 ]
@@ -52,7 +53,9 @@ _CAPS_WORDS = frozenset(
     "OPTIONAL MANDATORY".split()
 )
 
-_ABBR_RE = re.compile(r"[0-9A-Za-z][0-9A-Za-z\-./&+']*[0-9A-Za-z+]|[A-Z0-9]")
+#: An abbreviation-shaped token as written in text ("AMF", "C-RNTI", "ASN.1", "NB-IoT");
+#: :func:`looks_like_abbreviation` decides whether one is an abbreviation.
+ABBREVIATION_TOKEN = re.compile(r"[0-9A-Za-z][0-9A-Za-z\-./&+']*[0-9A-Za-z+]|[A-Z0-9]")
 _TOKEN_SPLIT = re.compile(r"[\s\-/(),;:\u2010-\u2015]+")
 
 
@@ -63,7 +66,7 @@ def looks_like_abbreviation(token: str) -> bool:
     letters; ordinary words, numbers ("38.331") and all-caps words such as NOTE are rejected.
     """
     token = token.strip()
-    if not 2 <= len(token) <= 15 or not _ABBR_RE.fullmatch(token):
+    if not 2 <= len(token) <= 15 or not ABBREVIATION_TOKEN.fullmatch(token):
         return False
     if token.upper() in _CAPS_WORDS:
         return False

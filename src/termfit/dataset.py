@@ -9,13 +9,15 @@ Output directory (written atomically, all or nothing):
 - ``queries-heldout-terms.jsonl``, ``queries-heldout-phrasings.jsonl``, ``queries-dev.jsonl``:
   id, text (no prefix), relevant (corpus ids), entry_id, lang, direction, template, ambiguous;
 - ``entries.jsonl`` (validated, merged glossary), ``merge_report.json``, ``templates.json``,
-  ``stats.json``, ``data_card.json``.
+  ``stats.json``, ``data_card.json``, ``passages.json`` (the passage template, read by
+  ``termfit index --data``).
+
+File names: :mod:`termfit.layout`; passages: :mod:`termfit.passages`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import random
 import re
@@ -27,22 +29,25 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from termfit.errors import InputError, Problem
-from termfit.fileio import atomic_directory, write_json, write_jsonl
+from termfit.fileio import atomic_directory, read_json_object, write_json, write_jsonl
 from termfit.glossary import Entry, MergeReport, normalize, read_glossary
 from termfit.layout import QUERY_SPLITS, SPLITS, DataLayout
 from termfit.pairs import (
-    DEFAULT_PASSAGE_TEMPLATE,
     GROUPS,
-    NO_LABEL_PASSAGE_TEMPLATE,
     TEMPLATES,
     Query,
     Template,
     generate_queries,
-    label_for,
     lookalike_index,
-    passage_text,
     query_label_lang,
     templates_by_group,
+)
+from termfit.passages import (
+    DEFAULT_TEMPLATE,
+    DEFAULT_UNLABELED_TEMPLATE,
+    PassageTemplate,
+    corpus_rows,
+    write_template,
 )
 from termfit.prompts import PASSAGE_PROMPT, QUERY_PROMPT
 
@@ -75,18 +80,19 @@ class BuildConfig:
     heldout_phrasings_per_entry: int = 2
     max_heldout_phrasings: int = 3000
     max_dev_queries: int = 1000
-    passage_template: str = DEFAULT_PASSAGE_TEMPLATE
-    no_label_passage_template: str = NO_LABEL_PASSAGE_TEMPLATE
+    passage_template: str = DEFAULT_TEMPLATE
+    no_label_passage_template: str = DEFAULT_UNLABELED_TEMPLATE
     default_category: str | None = None
     surface_variants: bool = True
     token_stats: bool = True
 
+    @property
+    def passages(self) -> PassageTemplate:
+        """The passage template (:mod:`termfit.passages`)."""
+        return PassageTemplate(self.passage_template, self.no_label_passage_template)
+
     def check(self) -> None:
-        problems = []
-        if "{term}" not in self.passage_template or "{label}" not in self.passage_template:
-            problems.append(Problem("passage_template", "must contain {term} and {label}"))
-        if "{term}" not in self.no_label_passage_template:
-            problems.append(Problem("no_label_passage_template", "must contain {term}"))
+        problems = self.passages.problems()
         if not 0 <= self.heldout_terms_fraction < 1:
             problems.append(Problem("heldout_terms_fraction", "expected a number in [0, 1)"))
         if not 0 < self.heldout_template_fraction < 1:
@@ -169,21 +175,8 @@ def split_templates(templates: Sequence[Template], fraction: float,
 # ------------------------------------------------------------------------------ corpus
 
 def build_corpus(entries: Sequence[Entry], config: BuildConfig) -> list[dict]:
-    """Passages of every entry: abbreviation and expansion, in both label languages
-    (one unlabeled passage each when the entry has no category)."""
-    rows = []
-    for e in entries:
-        langs: list[str | None] = ["ko", "en"] if e.category else [None]
-        for kind, term in (("abbr", e.abbr), ("expansion", e.expansion)):
-            for ll in langs:
-                rows.append({
-                    "id": f"{e.id}/{kind}" + (f"/{ll}" if ll else ""),
-                    "text": passage_text(term, label_for(e, ll) if ll else None,
-                                         config.passage_template,
-                                         config.no_label_passage_template),
-                    "entry_id": e.id, "kind": kind, "label_lang": ll,
-                })
-    return rows
+    """``corpus.jsonl`` rows: the passages of every entry (:func:`termfit.passages.corpus_rows`)."""
+    return corpus_rows(entries, config.passages)
 
 
 class _Answers:
@@ -530,6 +523,7 @@ def build_dataset(
         write_json(lay.merge_report, report.to_dict())
         write_json(lay.stats, stats)
         write_json(lay.data_card, card)
+        write_template(tmp, config.passages)
     return BuildResult(out, counts, stats, report,
                        {k: DataLayout(out).split(k) for k in SPLITS})
 
@@ -554,14 +548,5 @@ def load_split(data_dir: str | os.PathLike, name: str):
 
 def read_stats(data_dir: str | os.PathLike) -> dict:
     """The ``stats.json`` of a built data directory."""
-    path = DataLayout(data_dir).stats
-    if not path.is_file():
-        raise InputError(Problem(str(path), "file not found; is this a `termfit data build` "
-                                 "output folder?"))
-    try:
-        stats = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(Problem(str(path), f"unreadable statistics: {exc}")) from None
-    if not isinstance(stats, dict):
-        raise InputError(Problem(str(path), "expected a JSON object"))
-    return stats
+    return read_json_object(DataLayout(data_dir).stats, what="statistics",
+                            missing="is this a `termfit data build` output folder?")

@@ -3,15 +3,14 @@
 Systems: ``bm25`` and ``acronym`` (:mod:`termfit.lexical`), ``dense`` (an embedding model,
 E5 prompts), ``hybrid`` (:func:`termfit.hybrid.fuse` of the three, tuned on dev queries).
 Metrics are the seed card's (:mod:`termfit.metrics`), overall and broken down by query
-language, direction and ambiguous abbreviations. Reports come as JSON, a markdown table in
-the seed card's layout, and PNG plots.
+language, direction and ambiguous abbreviations. :func:`run_eval` writes a JSON report and,
+through :mod:`termfit.report`, a markdown table in the seed card's layout and a PNG plot.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import json
 import logging
 import os
 import random
@@ -30,15 +29,8 @@ from termfit.fileio import atomic_write_bytes, atomic_write_text, read_jsonl, wr
 from termfit.hybrid import FusionConfig, fuse, tune_weights
 from termfit.layout import QUERY_SPLITS, DataLayout
 from termfit.lexical import AcronymScorer, BM25Scorer
-from termfit.metrics import (
-    MAX_K,
-    METRIC_NAMES,
-    PRIMARY_METRIC,
-    id_order,
-    per_query_metrics,
-    summarize,
-    topk_indices,
-)
+from termfit.metrics import MAX_K, id_order, per_query_metrics, summarize, topk_indices
+from termfit.report import markdown_table, plot_report
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +42,17 @@ BREAKDOWNS: tuple[str, ...] = ("lang", "direction", "ambiguous")
 HYBRID_COMPONENTS: tuple[str, ...] = ("dense", "bm25", "acronym")
 # Floats held per query chunk and score matrix (bounds memory for large corpora: ~80 MB).
 _CHUNK_CELLS = 20_000_000
+
+
+@dataclass(frozen=True)
+class EvalSettings:
+    """How an evaluation runs (none of these change its results)."""
+
+    tokenizer: str = "ngram"  # BM25 tokenizer (termfit.lexical.TOKENIZERS)
+    batch_size: int = 64  # model encode batch size
+    cache: str | os.PathLike | bool | None = None  # folder; None: $TERMFIT_HOME/cache; False
+    show_progress: bool = True
+    chunk_size: int | None = None  # queries scored at once (default: bounded by memory)
 
 
 # --- inputs ------------------------------------------------------------------------------
@@ -127,8 +130,10 @@ def sample(queries: Sequence[dict], n: int | None, seed: int = 0) -> list[dict]:
 
 
 # --- dense -------------------------------------------------------------------------------
-def model_fingerprint(model: Any) -> str:
-    """Content fingerprint of a loaded SentenceTransformer (weights, prompts, settings).
+def weights_fingerprint(model: Any) -> str:
+    """Content fingerprint of a *loaded* SentenceTransformer (weights, prompts, settings),
+    the key of the embedding cache. (:func:`termfit.index.model_fingerprint` hashes a
+    model folder's files instead.)
 
     Hashes every parameter's name, shape and a cheap summary of its values (sum, first and
     last values), so a fine-tuned model never shares a fingerprint with its base.
@@ -172,21 +177,17 @@ def cache_dir() -> Path:
     return termfit_home() / "cache"
 
 
-def corpus_embeddings(
-    model: Any,
-    texts: Sequence[str],
-    batch_size: int = 64,
-    cache: str | os.PathLike | None | bool = None,
-    show_progress: bool = True,
-) -> np.ndarray:
+def corpus_embeddings(model: Any, texts: Sequence[str],
+                      settings: EvalSettings = EvalSettings()) -> np.ndarray:
     """Normalised passage embeddings (prompt "passage"), cached by (model, corpus) fingerprint.
 
-    ``cache``: a folder, ``None`` for ``$TERMFIT_HOME/cache``, or ``False`` for no cache.
+    ``settings.cache``: a folder, ``None`` for ``$TERMFIT_HOME/cache``, or ``False`` for none.
     """
     path = None
+    cache = settings.cache
     if cache is not False:
         root = Path(cache) if cache else cache_dir()
-        key = f"{model_fingerprint(model)}-{texts_hash(texts)}"
+        key = f"{weights_fingerprint(model)}-{texts_hash(texts)}"
         path = root / "embeddings" / f"{key}.npy"
         if path.is_file():
             try:
@@ -196,7 +197,7 @@ def corpus_embeddings(
                     return emb
             except (OSError, ValueError):
                 logger.warning("ignoring unreadable cache file %s", path)
-    emb = _encode(model, texts, "passage", batch_size, show_progress, "corpus")
+    emb = _encode(model, texts, "passage", settings, "corpus")
     if path is not None:
         buf = io.BytesIO()
         np.save(buf, emb)
@@ -207,14 +208,14 @@ def corpus_embeddings(
     return emb
 
 
-def _encode(model: Any, texts: Sequence[str], prompt_name: str, batch_size: int,
-            show_progress: bool, what: str) -> np.ndarray:
+def _encode(model: Any, texts: Sequence[str], prompt_name: str, settings: EvalSettings,
+            what: str) -> np.ndarray:
     prompts = getattr(model, "prompts", None) or {}
     kw = {"prompt_name": prompt_name} if prompt_name in prompts else {}
-    if show_progress:
+    if settings.show_progress:
         logger.info("encoding %d %s texts", len(texts), what)
-    emb = model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
-                       convert_to_numpy=True, show_progress_bar=show_progress, **kw)
+    emb = model.encode(list(texts), batch_size=settings.batch_size, normalize_embeddings=True,
+                       convert_to_numpy=True, show_progress_bar=settings.show_progress, **kw)
     return np.asarray(emb, dtype=np.float32)
 
 
@@ -225,10 +226,7 @@ class _Components:
 
     corpus_texts: list[str]
     model: Any = None
-    tokenizer: str = "ngram"
-    batch_size: int = 64
-    cache: Any = None
-    show_progress: bool = True
+    settings: EvalSettings = field(default_factory=EvalSettings)
     seconds: dict[str, float] = field(default_factory=dict)
     _bm25: BM25Scorer | None = None
     _acronym: AcronymScorer | None = None
@@ -240,7 +238,7 @@ class _Components:
     def prepare(self, names: set[str]) -> None:
         t0 = time.perf_counter()
         if "bm25" in names and self._bm25 is None:
-            self._bm25 = BM25Scorer(self.corpus_texts, tokenizer=self.tokenizer)
+            self._bm25 = BM25Scorer(self.corpus_texts, tokenizer=self.settings.tokenizer)
             self._timed("bm25", t0)
         t0 = time.perf_counter()
         if "acronym" in names and self._acronym is None:
@@ -250,13 +248,12 @@ class _Components:
         if "dense" in names and self._emb is None:
             if self.model is None:
                 raise TermfitError("the dense and hybrid systems need a model")
-            self._emb = corpus_embeddings(self.model, self.corpus_texts, self.batch_size,
-                                          self.cache, self.show_progress)
+            self._emb = corpus_embeddings(self.model, self.corpus_texts, self.settings)
             self._timed("dense", t0)
 
     def query_embeddings(self, texts: Sequence[str]) -> np.ndarray:
         t0 = time.perf_counter()
-        q = _encode(self.model, texts, "query", self.batch_size, self.show_progress, "query")
+        q = _encode(self.model, texts, "query", self.settings, "query")
         self._timed("dense", t0)
         return q
 
@@ -289,11 +286,7 @@ def rank_systems(
     model: Any = None,
     fusion: FusionConfig | None = None,
     k: int = MAX_K,
-    tokenizer: str = "ngram",
-    batch_size: int = 64,
-    chunk_size: int | None = None,
-    cache: Any = None,
-    show_progress: bool = True,
+    settings: EvalSettings = EvalSettings(),
     _components: _Components | None = None,
 ) -> tuple[dict[str, list[list[str]]], dict[str, float]]:
     """Top-``k`` corpus ids per query for each system, scored in bounded query chunks.
@@ -305,8 +298,7 @@ def rank_systems(
             raise InputError(Problem("--system", f"unknown system {s!r}; expected one of "
                                      + ", ".join(SYSTEMS) + " or all"))
     corpus_ids = [str(c["id"]) for c in corpus]
-    comps = _components or _Components([c["text"] for c in corpus], model, tokenizer,
-                                       batch_size, cache, show_progress)
+    comps = _components or _Components([c["text"] for c in corpus], model, settings)
     need = _needed(systems)
     comps.prepare(need)
     if "hybrid" in systems and fusion is None:
@@ -314,9 +306,9 @@ def rank_systems(
     texts = [q["text"] for q in queries]
     q_emb = comps.query_embeddings(texts) if "dense" in need else None
     tie = id_order(corpus_ids)
-    chunk = chunk_size or max(1, min(512, _CHUNK_CELLS // max(1, len(corpus_ids))))
+    chunk = settings.chunk_size or max(1, min(512, _CHUNK_CELLS // max(1, len(corpus_ids))))
     out: dict[str, list[list[str]]] = {s: [] for s in systems}
-    bar = tqdm(total=len(texts), desc="scoring", unit="q", disable=not show_progress)
+    bar = tqdm(total=len(texts), desc="scoring", unit="q", disable=not settings.show_progress)
     for start in range(0, len(texts), chunk):
         part = texts[start : start + chunk]
         emb = q_emb[start : start + chunk] if q_emb is not None else None
@@ -356,16 +348,12 @@ def tune_fusion(
     dev_queries: Sequence[dict],
     corpus: Sequence[dict],
     model: Any,
-    tokenizer: str = "ngram",
-    batch_size: int = 64,
-    cache: Any = None,
-    show_progress: bool = True,
+    settings: EvalSettings = EvalSettings(),
     _components: _Components | None = None,
 ) -> FusionConfig:
     """Choose the hybrid's fusion method and weights on dev queries (keep them few: full
     score matrices are held in memory)."""
-    comps = _components or _Components([c["text"] for c in corpus], model, tokenizer,
-                                       batch_size, cache, show_progress)
+    comps = _components or _Components([c["text"] for c in corpus], model, settings)
     comps.prepare(set(HYBRID_COMPONENTS))
     texts = [q["text"] for q in dev_queries]
     q_emb = comps.query_embeddings(texts)
@@ -375,35 +363,31 @@ def tune_fusion(
 
 
 def evaluate(
-    system: str | Sequence[str],
+    systems: Sequence[str],
     queries: Sequence[dict],
     corpus: Sequence[dict],
     model: Any = None,
     *,
     fusion: FusionConfig | None = None,
     dev_queries: Sequence[dict] | None = None,
-    tokenizer: str = "ngram",
-    batch_size: int = 64,
-    chunk_size: int | None = None,
-    cache: Any = None,
-    show_progress: bool = True,
-) -> dict:
-    """Evaluate one system (or several, sharing the work) on ``queries`` over ``corpus``.
+    settings: EvalSettings = EvalSettings(),
+) -> dict[str, dict]:
+    """Evaluate ``systems`` (sharing the work) on ``queries`` over ``corpus``.
 
     ``queries``: dicts with id, text, relevant (and optionally lang/direction/ambiguous);
     ``corpus``: dicts with id, text; ``model``: a loaded SentenceTransformer (for dense and
     hybrid). The hybrid's fusion is ``fusion``, else tuned on ``dev_queries``, else equal-
-    weight RRF. Returns ``{"metrics", "breakdowns", "seconds", "n_queries", "n_corpus"}``
-    for one system, or ``{system: that}`` for several.
+    weight RRF. Returns ``{system: {"metrics", "breakdowns", "seconds", "n_queries",
+    "n_corpus"}}`` (and "fusion" for the hybrid).
     """
-    systems = [system] if isinstance(system, str) else list(system)
-    comps = _Components([c["text"] for c in corpus], model, tokenizer, batch_size, cache,
-                        show_progress)
+    if isinstance(systems, str):
+        raise TypeError("systems must be a list of system names, e.g. ['dense']")
+    systems = list(systems)
+    comps = _Components([c["text"] for c in corpus], model, settings)
     if "hybrid" in systems and fusion is None and dev_queries:
         fusion = tune_fusion(dev_queries, corpus, model, _components=comps)
     rankings, seconds = rank_systems(systems, queries, corpus, model, fusion,
-                                     chunk_size=chunk_size, _components=comps,
-                                     show_progress=show_progress)
+                                     settings=settings, _components=comps)
     rel = [set(q["relevant"]) for q in queries]
     results = {}
     for s in systems:
@@ -420,7 +404,7 @@ def evaluate(
         if s == "hybrid":
             results[s]["fusion"] = (fusion or FusionConfig(
                 "rrf", [1.0] * 3, 60, None, list(HYBRID_COMPONENTS))).to_dict()
-    return results[systems[0]] if isinstance(system, str) else results
+    return results
 
 
 # --- the evaluator used during training --------------------------------------------------
@@ -461,159 +445,6 @@ def ir_evaluator(
     )
 
 
-# --- reports -----------------------------------------------------------------------------
-def _fmt(v: float) -> str:
-    return "nan" if v != v else f"{round(v, 4):g}" if abs(v) >= 1e-4 or v == 0 else f"{v:.2e}"
-
-
-def markdown_table(report: dict) -> str:
-    """The seed card's metric table, one column per system, NDCG@10 in bold; then NDCG@10
-    per breakdown group."""
-    systems = list(report["systems"])
-    head = "| Metric | " + " | ".join(systems) + " |"
-    rule = "|:--------------------|" + "|".join(":-----------" for _ in systems) + "|"
-    lines = [head, rule]
-    for name in METRIC_NAMES:
-        vals = [_fmt(report["systems"][s]["metrics"][name]) for s in systems]
-        if name == PRIMARY_METRIC:
-            lines.append(f"| **{name}** | " + " | ".join(f"**{v}**" for v in vals) + " |")
-        else:
-            lines.append(f"| {name} | " + " | ".join(vals) + " |")
-    first = report["systems"][systems[0]]
-    if first.get("breakdowns"):
-        lines += ["", f"{PRIMARY_METRIC} by group:", "",
-                  "| Group | n | " + " | ".join(systems) + " |",
-                  "|:------|--:|" + "|".join("-----------:" for _ in systems) + "|"]
-        for field_name, groups in first["breakdowns"].items():
-            for g, vals in groups.items():
-                row = [_fmt(report["systems"][s]["breakdowns"][field_name][g][PRIMARY_METRIC])
-                       for s in systems]
-                lines.append(f"| {field_name}={g} | {vals['n']} | " + " | ".join(row) + " |")
-    return "\n".join(lines) + "\n"
-
-
-def _savefig(fig: Any, path: str | os.PathLike) -> None:
-    import matplotlib.pyplot as plt
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=120, bbox_inches="tight")
-    plt.close(fig)
-    atomic_write_bytes(path, buf.getvalue())
-
-
-def plot_report(report: dict, path: str | os.PathLike) -> None:
-    """Grouped bars: headline metrics per system, and NDCG@10 per breakdown group."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    systems = list(report["systems"])
-    metrics = ["accuracy@1", "recall@10", "ndcg@10", "mrr@10", "map@100"]
-    first = report["systems"][systems[0]]
-    groups = [(f, g) for f, gs in first.get("breakdowns", {}).items() for g in gs]
-    ncols = 2 if groups else 1
-    fig, axes = plt.subplots(1, ncols, figsize=(6 + 5 * (ncols - 1) + 0.4 * len(groups), 4.2),
-                             squeeze=False)
-    width = 0.8 / len(systems)
-
-    def bars(ax, labels, value_of):
-        x = np.arange(len(labels))
-        for i, s in enumerate(systems):
-            vals = [value_of(s, lab) for lab in labels]
-            b = ax.bar(x + (i - (len(systems) - 1) / 2) * width, vals, width, label=s)
-            ax.bar_label(b, fmt="%.2f", fontsize=6, padding=1)
-        ax.set_xticks(x)
-        ax.set_ylim(0, 1.08)
-        ax.grid(axis="y", alpha=0.3)
-        return x
-
-    bars(axes[0][0], metrics, lambda s, m: report["systems"][s]["metrics"][m])
-    axes[0][0].set_xticklabels(metrics)
-    axes[0][0].set_title(f"{report.get('name', 'evaluation')}: "
-                         f"{first['n_queries']} queries, {first['n_corpus']} passages")
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper center", ncol=len(systems), fontsize=8,
-               bbox_to_anchor=(0.5, 1.08))
-    if groups:
-        bars(axes[0][1], groups,
-             lambda s, fg: report["systems"][s]["breakdowns"][fg[0]][fg[1]][PRIMARY_METRIC])
-        axes[0][1].set_xticklabels([f"{f}={g}" for f, g in groups], rotation=30, ha="right",
-                                   fontsize=8)
-        axes[0][1].set_title(f"{PRIMARY_METRIC} by group")
-    _savefig(fig, path)
-
-
-def read_training_log(path: str | os.PathLike) -> list[tuple[int, float]]:
-    """(step, NDCG@10) points from a trainer_state.json (its ``log_history``; any key
-    ending in "ndcg@10") or a CSV with a ``step`` column and an NDCG@10 column."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(Problem(str(path), "file not found"))
-    points: list[tuple[int, float]] = []
-    if path.suffix == ".json":
-        try:
-            state = json.loads(path.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InputError(Problem(str(path), f"malformed JSON: {exc}")) from None
-        history = state.get("log_history", []) if isinstance(state, dict) else []
-        if not isinstance(history, list):
-            raise InputError(Problem(str(path), "expected a list of records", field="log_history"))
-        for i, rec in enumerate(history):
-            key = next((k for k in rec if k.endswith("ndcg@10")), None) if isinstance(
-                rec, dict) else None
-            if key is not None and "step" in rec:
-                try:
-                    points.append((int(rec["step"]), float(rec[key])))
-                except (TypeError, ValueError):
-                    raise InputError(Problem(str(path), f"expected numbers, got step "
-                                             f"{rec['step']!r} and {rec[key]!r}",
-                                             field=f"log_history[{i}].{key}")) from None
-    else:
-        import csv
-
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise InputError(Problem(str(path), f"undecodable bytes ({exc.reason}); expected "
-                                     "UTF-8 CSV text")) from None
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        cols = reader.fieldnames or []
-        ncol = next((c for c in cols if c.strip().lower().endswith("ndcg@10")), None)
-        scol = next((c for c in cols if c.strip().lower() == "step"), None)
-        if ncol is None or scol is None:
-            raise InputError(Problem(str(path), "expected a header with columns 'step' "
-                                     f"and one ending in 'ndcg@10', got {cols}", 1))
-        for lineno, row in enumerate(reader, start=2):
-            try:
-                points.append((int(float(row[scol])), float(row[ncol])))
-            except (TypeError, ValueError):
-                if (row.get(ncol) or "").strip() in ("", "-"):
-                    continue  # steps without an evaluation
-                raise InputError(Problem(str(path), f"not a number: {row[ncol]!r}",
-                                         lineno, ncol)) from None
-    if not points:
-        raise InputError(Problem(str(path), "no NDCG@10 evaluations found"))
-    return sorted(points)
-
-
-def plot_training_log(log: str | os.PathLike, path: str | os.PathLike) -> None:
-    """NDCG@10 against training step, as a PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    pts = read_training_log(log)
-    fig, ax = plt.subplots(figsize=(6, 3.6))
-    ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o")
-    ax.set_xlabel("step")
-    ax.set_ylabel(PRIMARY_METRIC)
-    ax.set_title(f"{PRIMARY_METRIC} during training ({Path(log).name})")
-    ax.grid(alpha=0.3)
-    _savefig(fig, path)
-
-
 def run_eval(
     systems: Sequence[str],
     queries: Sequence[dict],
@@ -623,10 +454,7 @@ def run_eval(
     dev_queries: Sequence[dict] | None = None,
     out: str | os.PathLike | None = None,
     name: str = "evaluation",
-    tokenizer: str = "ngram",
-    batch_size: int = 64,
-    cache: Any = None,
-    show_progress: bool = True,
+    settings: EvalSettings = EvalSettings(),
     extra: dict | None = None,
 ) -> dict:
     """Evaluate ``systems`` and write ``out`` (JSON), ``out``.md and ``out``.png.
@@ -646,17 +474,16 @@ def run_eval(
         else:
             st = model
             model_info["model"] = type(model).__name__
-        model_info["model_fingerprint"] = model_fingerprint(st)
+        model_info["model_fingerprint"] = weights_fingerprint(st)
     results = evaluate(systems, queries, corpus, st, dev_queries=dev_queries,
-                       tokenizer=tokenizer, batch_size=batch_size, cache=cache,
-                       show_progress=show_progress)
+                       settings=settings)
     report = {
         "name": name,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "n_queries": len(queries),
         "n_corpus": len(corpus),
         **model_info,
-        "tokenizer": tokenizer,
+        "tokenizer": settings.tokenizer,
         **(extra or {}),
         "systems": results,
     }

@@ -6,11 +6,11 @@ without loading torch or a runtime.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
-from termfit.errors import TermfitError
+from termfit.errors import InputError, TermfitError
+from termfit.fileio import read_json_object
 
 FORMATS = ("onnx", "onnx-int8", "openvino-int8")
 MANIFEST = "termfit_export.json"
@@ -41,12 +41,9 @@ def read_manifest(path: str | os.PathLike) -> dict | None:
     if not p.is_file():
         return None
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise TermfitError(f"{p}: unreadable export manifest ({exc})") from None
-    if not isinstance(data, dict):
-        raise TermfitError(f"{p}: the export manifest must be a JSON object")
-    return data
+        return read_json_object(p, what="export manifest")
+    except InputError as exc:  # a damaged model folder, not bad user input
+        raise TermfitError(str(exc)) from None
 
 
 def folder_size(path: str | os.PathLike) -> int:

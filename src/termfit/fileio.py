@@ -1,4 +1,4 @@
-"""Atomic file writes and line-checked JSONL reading."""
+"""Atomic file writes, and the one place that reads JSON and JSONL files (line-checked)."""
 
 from __future__ import annotations
 
@@ -138,6 +138,46 @@ def parse_json_object(text: str, path: str | os.PathLike, lineno: int,
     return obj
 
 
+def _missing(path: Path, expected: str) -> Problem:
+    what = f"is a folder; expected {expected}" if path.is_dir() else "file not found"
+    return Problem(str(path), what)
+
+
+def decode_lines(path: str | os.PathLike, problems: list[Problem],
+                 expected: str = "a file") -> list[tuple[int, str]] | None:
+    """(line number, text) of a UTF-8 file (a byte-order mark is dropped); a missing file
+    and every undecodable line are recorded in ``problems``."""
+    path = Path(path)
+    if not path.is_file():
+        problems.append(_missing(path, expected))
+        return None
+    raw = path.read_bytes()
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    out = []
+    for lineno, line in enumerate(raw.split(b"\n"), start=1):
+        try:
+            out.append((lineno, line.decode("utf-8").rstrip("\r")))
+        except UnicodeDecodeError as exc:
+            problems.append(Problem(str(path), f"undecodable bytes ({exc.reason}); "
+                                    "expected UTF-8 text", lineno))
+    return out
+
+
+def jsonl_objects(path: str | os.PathLike, problems: list[Problem],
+                  expected: str = "a JSONL file") -> list[tuple[int, dict]]:
+    """(line number, object) of every non-blank line of a JSONL file; problems (missing
+    file, undecodable bytes, malformed lines) are recorded, not raised."""
+    out = []
+    for lineno, text in decode_lines(path, problems, expected) or []:
+        if not text.strip():
+            continue
+        obj = parse_json_object(text, path, lineno, problems)
+        if obj is not None:
+            out.append((lineno, obj))
+    return out
+
+
 def read_jsonl(
     path: str | os.PathLike, required: dict[str, type | tuple[type, ...]] | None = None
 ) -> list[dict]:
@@ -148,22 +188,10 @@ def read_jsonl(
     """
     path = Path(path)
     if not path.is_file():
-        what = "is a folder; expected a JSONL file" if path.is_dir() else "file not found"
-        raise InputError(Problem(str(path), what))
+        raise InputError(_missing(path, "a JSONL file"))
     problems: list[Problem] = []
     rows: list[dict] = []
-    raw = path.read_bytes()
-    for lineno, line in enumerate(raw.split(b"\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            text = line.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            problems.append(Problem(str(path), f"undecodable bytes ({exc.reason})", lineno))
-            continue
-        obj = parse_json_object(text, path, lineno, problems)
-        if obj is None:
-            continue
+    for lineno, obj in jsonl_objects(path, problems):
         for name, typ in (required or {}).items():
             if name not in obj:
                 problems.append(Problem(str(path), "missing field", lineno, name))
@@ -175,3 +203,29 @@ def read_jsonl(
     if problems:
         raise InputError(problems)
     return rows
+
+
+def read_json_object(path: str | os.PathLike, missing: str | None = None,
+                     what: str = "JSON file") -> dict:
+    """A JSON file holding one object. :class:`InputError` when it is missing (with the
+    hint ``missing``), unreadable or not an object; ``what`` names it in the message
+    ("unreadable manifest: ...", "damaged manifest: expected a JSON object")."""
+    path = Path(path)
+    if not path.is_file():
+        problem = _missing(path, "a JSON file")
+        if missing and not path.is_dir():
+            problem = Problem(str(path), f"file not found; {missing}")
+        raise InputError(problem)
+    try:
+        obj = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise InputError(Problem(str(path), f"unreadable {what}: undecodable bytes "
+                                 f"({exc.reason}); expected UTF-8")) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(Problem(str(path), f"unreadable {what}: malformed JSON: {exc.msg} "
+                                 f"(line {exc.lineno})")) from None
+    except OSError as exc:
+        raise InputError(Problem(str(path), f"cannot read: {exc.strerror or exc}")) from None
+    if not isinstance(obj, dict):
+        raise InputError(Problem(str(path), f"damaged {what}: expected a JSON object"))
+    return obj

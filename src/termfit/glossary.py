@@ -16,8 +16,9 @@ from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from termfit.clauses import parse_abbreviation_clause
 from termfit.errors import InputError, Problem
-from termfit.fileio import parse_json_object
+from termfit.fileio import decode_lines, jsonl_objects
 
 CATEGORIES = ("technical", "conceptual", "application")
 #: The label each category carries in passages, in both label languages.
@@ -67,6 +68,15 @@ class Entry:
     sources: list[str] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        # A single string is a one-item list, as in glossary files ("ko": "세션 관리 기능").
+        for name in LIST_FIELDS:
+            value = getattr(self, name)
+            if isinstance(value, str):
+                setattr(self, name, [value.strip()] if value.strip() else [])
+            elif value is None:
+                setattr(self, name, [])
+
     def to_dict(self) -> dict:
         return asdict(self)
 
@@ -105,34 +115,14 @@ def default_glossary_path() -> Path:
 # --------------------------------------------------------------------------- readers
 
 def _decode(path: Path, problems: list[Problem]) -> list[tuple[int, str]] | None:
-    """Lines of a UTF-8 file; undecodable lines are reported with their number."""
-    if not path.is_file():
-        what = "is a folder; expected a glossary file" if path.is_dir() else "file not found"
-        problems.append(Problem(str(path), what))
-        return None
-    raw = path.read_bytes()
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    out = []
-    for lineno, line in enumerate(raw.split(b"\n"), start=1):
-        try:
-            out.append((lineno, line.decode("utf-8").rstrip("\r")))
-        except UnicodeDecodeError as exc:
-            problems.append(Problem(str(path), f"undecodable bytes ({exc.reason}); "
-                                    "expected UTF-8 text", lineno))
-    return out
+    """Lines of a UTF-8 glossary file; undecodable lines are reported with their number."""
+    return decode_lines(path, problems, "a glossary file")
 
 
 def read_jsonl_rows(path: Path, problems: list[Problem]) -> list[Row]:
     """Rows of a JSONL glossary (one JSON object per line)."""
-    lines = _decode(path, problems)
     rows = []
-    for lineno, text in lines or []:
-        if not text.strip():
-            continue
-        obj = parse_json_object(text, path, lineno, problems)
-        if obj is None:
-            continue
+    for lineno, obj in jsonl_objects(path, problems, "a glossary file"):
         for key in obj:
             if key not in FIELDS and key not in IGNORED_KEYS:
                 problems.append(Problem(str(path), f"unknown field; expected one of "
@@ -229,34 +219,13 @@ def read_table_rows(path: Path, problems: list[Problem],
     return rows
 
 
-def _local_clause_parser(text: str, source: str) -> list[tuple[str, str, int]]:
-    """Minimal "ABBR<tab or 2+ spaces>Expansion" reader, used when termfit.clauses is absent."""
-    out: list[list] = []
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        line = line.replace("\xa0", " ").rstrip()
-        if not line.strip() or re.match(r"^\s*(#|\d+(\.\d+)*\s+\w|for the purposes)", line, re.I):
-            continue
-        m = re.match(r"^\s*(\S+(?: \S+)?)(?:\t+| {2,})(\S.*)$", line)
-        if m:
-            out.append([m.group(1).strip(), m.group(2).strip(), lineno])
-        elif out and line[:1].isspace():
-            out[-1][1] += " " + line.strip()
-    return [(a, e, n) for a, e, n in out]
-
-
 def read_clause_rows(path: Path, problems: list[Problem]) -> list[Row]:
     """Rows of a plain-text "Abbreviations" clause of a 3GPP or ETSI specification."""
     lines = _decode(path, problems)
     if lines is None:
         return []
     text = "\n".join(t for _, t in lines)
-    try:
-        from termfit.clauses import parse_abbreviation_clause
-    except ImportError:
-        parsed = _local_clause_parser(text, str(path))
-    else:
-        parsed = [(r.abbr, r.expansion, r.line)
-                  for r in parse_abbreviation_clause(text, str(path))]
+    parsed = [(r.abbr, r.expansion, r.line) for r in parse_abbreviation_clause(text, str(path))]
     if not parsed:
         problems.append(Problem(str(path), "no abbreviation lines found; expected "
                                 "'ABBR<tab>Expansion' lines"))

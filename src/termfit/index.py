@@ -8,7 +8,9 @@ An index is a folder written atomically (:func:`termfit.fileio.atomic_directory`
     passage_entry.npy int32 [n_passages]: the entry each passage belongs to
     ann.usearch       approximate (HNSW) index, only above ``ANN_THRESHOLD`` passages
 
-An entry's dense score is the maximum over its passages.
+An entry's passages are those of :mod:`termfit.passages` (the corpus of ``termfit data
+build``), with the template of the data folder or model folder; its dense score is the
+maximum over them.
 """
 
 from __future__ import annotations
@@ -27,8 +29,16 @@ import numpy as np
 
 from termfit import __version__
 from termfit.errors import InputError, Problem, TermfitError
-from termfit.fileio import atomic_directory, read_jsonl, write_json, write_jsonl
-from termfit.glossary import CATEGORY_LABELS, default_glossary_path, load_glossary
+from termfit.fileio import (
+    atomic_directory,
+    read_json_object,
+    read_jsonl,
+    write_json,
+    write_jsonl,
+)
+from termfit.glossary import FIELDS, Entry, default_glossary_path, load_glossary
+from termfit.layout import DataLayout
+from termfit.passages import DEFAULT, PassageTemplate, passage_texts, read_template
 
 logger = logging.getLogger(__name__)
 
@@ -39,48 +49,31 @@ FORMAT_VERSION = 1
 # perfect recall and no build time; HNSW is faster but loses recall and takes minutes to build.
 ANN_THRESHOLD = 200_000
 
-PASSAGE_TEMPLATE = {
-    "abbr": "{abbr} ({label_en})",
-    "expansion": "{expansion} ({label_ko})",
-    "ko": "{ko} ({label_ko})",
-    "no_category": "{text}",
-    "lexical": "{abbr}: {expansion} / {ko} / {aliases}",
-}
-
 
 class IndexMismatchError(TermfitError):
     """The index was built with another model than the one asked for."""
 
 
 # --- passages ---------------------------------------------------------------------------
-def entry_passages(entry: Any) -> list[str]:
-    """The dense passages of one entry: abbreviation, expansion and each Korean name.
+def index_passages(entries: Sequence[Any], template: PassageTemplate = DEFAULT
+                   ) -> tuple[list[str], list[int]]:
+    """(passage texts, owning entry index) of every entry, as :mod:`termfit.passages`
+    defines them: the passages the model was trained and evaluated on."""
+    passages: list[str] = []
+    owner: list[int] = []
+    for i, e in enumerate(entries):
+        for p in passage_texts(e, template):
+            passages.append(p)
+            owner.append(i)
+    return passages, owner
 
-    Follows the seed model's training passages ("AMF (Technical)", "... (기술)"); entries
-    without a category get the bare text.
-    """
-    labels = CATEGORY_LABELS.get(entry.category or "")
-    labels = (labels["en"], labels["ko"]) if labels else None
-    texts: list[str] = []
 
-    def add(kind: str, text: str) -> None:
-        text = (text or "").strip()
-        if not text:
-            return
-        if labels is None:
-            p = text
-        else:
-            p = PASSAGE_TEMPLATE[kind].format(
-                abbr=text, expansion=text, ko=text, label_en=labels[0], label_ko=labels[1]
-            )
-        if p not in texts:
-            texts.append(p)
-
-    add("abbr", entry.abbr)
-    add("expansion", entry.expansion)
-    for ko in entry.ko or []:
-        add("ko", ko)
-    return texts
+def manifest_template(manifest: dict) -> PassageTemplate:
+    """The passage template an index was built with (the default for older indexes)."""
+    t = manifest.get("passage_template")
+    if isinstance(t, dict) and set(t) == {"labeled", "unlabeled"}:
+        return PassageTemplate(**t)
+    return DEFAULT
 
 
 def lexical_text(entry: Any) -> str:
@@ -203,6 +196,36 @@ def _topk_row(row: np.ndarray, k: int) -> list[tuple[int, float]]:
     return [(int(i), float(row[i])) for i in idx]
 
 
+def data_entries(data_dir: str | os.PathLike) -> list[Entry]:
+    """The validated, merged entries of a ``termfit data build`` folder."""
+    path = DataLayout(data_dir).entries
+    rows = read_jsonl(path, {"id": str, "abbr": str, "expansion": str})
+    return [Entry(**{k: r[k] for k in FIELDS if k in r}) for r in rows]
+
+
+def _inputs(glossary: Sequence[str | os.PathLike] | None, data: str | os.PathLike | None
+            ) -> tuple[list[Path], list[Entry]]:
+    if data is not None and not Path(data).is_dir():
+        raise InputError(Problem(str(data), "data folder not found (make one with: termfit "
+                                 "data build GLOSSARY --out DIR)"))
+    if glossary is None and data is not None:
+        path = DataLayout(data).entries
+        return [path], data_entries(data)
+    paths = [Path(p) for p in (glossary or [default_glossary_path()])]
+    return paths, load_glossary(paths)
+
+
+def resolve_template(data: str | os.PathLike | None, model_path: str | os.PathLike
+                     ) -> PassageTemplate:
+    """The passage template of the data folder, else of the model folder, else the default."""
+    for folder in (data, model_path):
+        if folder is not None and Path(folder).is_dir():
+            template = read_template(folder)
+            if template is not None:
+                return template
+    return DEFAULT
+
+
 def build_index(
     out: str | os.PathLike,
     glossary: Sequence[str | os.PathLike] | None = None,
@@ -210,22 +233,23 @@ def build_index(
     batch_size: int = 64,
     ann_threshold: int = ANN_THRESHOLD,
     show_progress: bool = True,
+    data: str | os.PathLike | None = None,
 ) -> Path:
-    """Embed every entry's passages once and write the index folder atomically."""
+    """Embed every entry's passages once and write the index folder atomically.
+
+    ``data`` is a ``termfit data build`` folder: its passage template is used and, without
+    ``glossary``, its entries. Otherwise the model folder's template (copied there by
+    training) or the default one.
+    """
     from termfit.models import load_model, resolve_model_path
 
-    paths = [Path(p) for p in (glossary or [default_glossary_path()])]
-    entries = load_glossary(paths)
+    paths, entries = _inputs(glossary, data)
     if not entries:
         raise InputError(Problem(", ".join(map(str, paths)), "the glossary has no entries"))
     model_path = resolve_model_path(model)
+    template = resolve_template(data, model_path)
     st = load_model(model_path)
-    passages: list[str] = []
-    owner: list[int] = []
-    for i, e in enumerate(entries):
-        for p in entry_passages(e) or [lexical_text(e) or e.id]:
-            passages.append(p)
-            owner.append(i)
+    passages, owner = index_passages(entries, template)
     emb = st.encode(
         passages, prompt_name="passage", batch_size=batch_size, normalize_embeddings=True,
         convert_to_numpy=True, show_progress_bar=show_progress,
@@ -244,7 +268,7 @@ def build_index(
         "dim": int(emb.shape[1]),
         "passage_prompt": (st.prompts or {}).get("passage", ""),
         "query_prompt": (st.prompts or {}).get("query", ""),
-        "passage_template": PASSAGE_TEMPLATE,
+        "passage_template": template.to_dict(),
         "ann": None,
     }
     with atomic_directory(out) as tmp:
@@ -276,12 +300,7 @@ def load_index(path: str | os.PathLike) -> Index:
     if not mpath.is_file():
         raise InputError(Problem(str(path), "not an index folder (no manifest.json); "
                                  "build one with `termfit index`"))
-    try:
-        manifest = json.loads(mpath.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(Problem(str(mpath), f"unreadable manifest: {exc}")) from None
-    if not isinstance(manifest, dict):
-        raise InputError(Problem(str(mpath), "damaged manifest: expected a JSON object"))
+    manifest = read_json_object(mpath, what="manifest")
     if manifest.get("format_version") != FORMAT_VERSION:
         raise InputError(Problem(str(mpath), f"index format {manifest.get('format_version')} "
                                  f"is not supported (expected {FORMAT_VERSION}); rebuild it"))

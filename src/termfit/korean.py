@@ -141,8 +141,12 @@ def _word_final(word: str) -> Final | None:
     return None
 
 
-def _is_abbreviation(token: str) -> bool:
-    """Whether a Latin token is read letter by letter (AMF, 5GC, eMBB, gNB, IoT)."""
+def _read_letter_by_letter(token: str) -> bool:
+    """Whether a Latin token is read letter by letter (AMF, 5GC, eMBB, gNB, IoT).
+
+    Not :func:`termfit.acronym.looks_like_abbreviation`: that one finds abbreviations in
+    running text (two or more characters, not NOTE or TABLE); this one decides how a term
+    already known to be a term is read aloud ("A", "NOTE" are read as letters)."""
     letters = [c for c in token if c.isalpha()]
     if not letters:
         return False
@@ -178,7 +182,7 @@ def final_sound(text: str) -> Final | None:
     if key in WORD_ACRONYMS:
         reading = WORD_ACRONYMS[key]
         return hangul_final(reading[-1]) if reading else None
-    if last.upper() in WORD_ACRONYMS and _is_abbreviation(last):
+    if last.upper() in WORD_ACRONYMS and _read_letter_by_letter(last):
         reading = WORD_ACRONYMS[last.upper()]
         return hangul_final(reading[-1]) if reading else None
     if last[-1].isdigit():
@@ -186,14 +190,14 @@ def final_sound(text: str) -> Final | None:
         return _number_final(m.group(0)) if m else None
     m = re.match(r"^(.*?)([a-z]+)$", last)
     prefix = m.group(1) if m else ""
-    if len(prefix) >= 2 and (prefix[-1].isdigit() or _is_abbreviation(prefix)):
+    if len(prefix) >= 2 and (prefix[-1].isdigit() or _read_letter_by_letter(prefix)):
         tail = m.group(2)
         if len(tail) <= 2 and prefix[-1].isdigit():
             return _LETTER_FINAL.get(tail[-1].upper())  # 802.11ax → 엑스
-        if _is_abbreviation(last):
+        if _read_letter_by_letter(last):
             return _LETTER_FINAL.get(last[-1].upper())  # IoT-like tokens end upper; eMBMSs rare
         return None
-    if _is_abbreviation(last):
+    if _read_letter_by_letter(last):
         return _LETTER_FINAL.get(last[-1].upper())
     return _word_final(last)
 

@@ -17,6 +17,8 @@ TEMPLATES = "templates.json"
 MERGE_REPORT = "merge_report.json"
 STATS = "stats.json"
 DATA_CARD = "data_card.json"
+#: The passage template (:mod:`termfit.passages`); also copied into a model trained on it.
+PASSAGES = "passages.json"
 QUERIES_PREFIX = "queries-"
 QUERIES_SUFFIX = ".jsonl"
 #: Evaluation query splits, in the order they are built.
@@ -71,6 +73,10 @@ class DataLayout:
     @property
     def data_card(self) -> Path:
         return self.root / DATA_CARD
+
+    @property
+    def passages(self) -> Path:
+        return self.root / PASSAGES
 
     def queries(self, split: str) -> Path:
         """``queries-<split>.jsonl``."""

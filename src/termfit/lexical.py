@@ -7,6 +7,7 @@ Both take a list of passage texts and score queries against all of them:
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 from collections import defaultdict
@@ -15,7 +16,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from termfit.acronym import acronym_score, looks_like_abbreviation
+from termfit.acronym import ABBREVIATION_TOKEN, acronym_score, looks_like_abbreviation
 from termfit.glossary import LABEL_LANGS
 from termfit.metrics import topk_indices
 
@@ -149,10 +150,13 @@ class BM25Scorer(_Scorer):
         return out
 
 
-_ABBR_TOKEN = re.compile(r"[0-9A-Za-z][0-9A-Za-z\-./&+']*[0-9A-Za-z+]|[A-Z0-9]")
 _WORD = re.compile(r"[0-9A-Za-z]+(?:['.][0-9A-Za-z]+)*")
 # Runs of Latin words separated only by spaces, hyphens, slashes or parentheses.
 _SEGMENT = re.compile(r"[0-9A-Za-z][0-9A-Za-z'.]*(?:[\s\-/()]+[0-9A-Za-z][0-9A-Za-z'.]*)*")
+# Longer words are never part of a spelled-out term (the longest expansion word in the
+# telecom glossaries has 22 characters): they bound the alignment windows, so that scoring
+# stays linear in the query's length.
+MAX_WORD_CHARS = 40
 _NUMBER_INITIAL = {"one": "1", "first": "1", "single": "1", "two": "2", "second": "2",
                    "double": "2", "dual": "2", "three": "3", "third": "3", "triple": "3",
                    "four": "4", "quad": "4", "five": "5", "six": "6"}
@@ -174,6 +178,21 @@ solves about than vs versus between difference compare compared
 
 def _norm(s: str) -> str:
     return "".join(c for c in s.lower() if c.isalnum())
+
+
+class _SpanCover:
+    """Whether [start, end) lies inside one of ``spans``, in O(log n) per question."""
+
+    def __init__(self, spans: Sequence[tuple[int, int]]):
+        spans = sorted(spans)
+        self._starts = [a for a, _ in spans]
+        self._reach: list[int] = []  # largest end among the spans starting at or before
+        for _, b in spans:
+            self._reach.append(max(b, self._reach[-1]) if self._reach else b)
+
+    def __call__(self, start: int, end: int) -> bool:
+        i = bisect.bisect_right(self._starts, start) - 1
+        return i >= 0 and self._reach[i] >= end
 
 
 class AcronymScorer(_Scorer):
@@ -209,7 +228,7 @@ class AcronymScorer(_Scorer):
         self._abbr_bucket: dict[tuple[str, str], list[str]] = defaultdict(list)
         self._abbr_by_norm: dict[str, list[str]] = defaultdict(list)
         for core in self._by_core:
-            if self._is_abbreviation(core):
+            if self._is_abbreviation_passage(core):
                 letters = _norm(core)
                 if len(letters) >= 2:
                     self._abbr_bucket[(letters[0], letters[1])].append(core)
@@ -225,7 +244,9 @@ class AcronymScorer(_Scorer):
         self._forward_cache: dict[str, list[tuple[str, float]]] = {}
 
     @staticmethod
-    def _is_abbreviation(core: str) -> bool:
+    def _is_abbreviation_passage(core: str) -> bool:
+        """An abbreviation passage: abbreviation-shaped, or one word with an inner
+        capital ("eNodeB")."""
         if " " in core:
             return False
         return looks_like_abbreviation(core) or any(c.isupper() for c in core[1:])
@@ -249,13 +270,13 @@ class AcronymScorer(_Scorer):
     def _reverse(self, query: str) -> tuple[dict[str, float], list[tuple[int, int]]]:
         best: dict[str, float] = {}
         # An abbreviation written in the query is never the answer to "the abbreviation of".
-        echoes = {_norm(m.group(0)) for m in _ABBR_TOKEN.finditer(query)}
+        echoes = {_norm(m.group(0)) for m in ABBREVIATION_TOKEN.finditer(query)}
         spans: list[tuple[int, int]] = []
         for seg in _SEGMENT.finditer(query):
             words = list(_WORD.finditer(seg.group(0)))
             lows = [w.group(0).lower() for w in words]
             for i, w in enumerate(lows):
-                if w in QUERY_WORDS:
+                if w in QUERY_WORDS or len(w) > MAX_WORD_CHARS:
                     continue
                 first = _NUMBER_INITIAL.get(w, w[0])
                 seconds = set(w[1:]) | {x[0] for x in lows[i + 1 : i + 4]}
@@ -269,6 +290,8 @@ class AcronymScorer(_Scorer):
                     max_words = min(len(letters) + self.EXTRA_WORDS, 2 * len(letters))
                     top = 0.0
                     for j in range(i + 1, min(len(words), i + max_words) + 1):
+                        if len(lows[j - 1]) > MAX_WORD_CHARS:
+                            break
                         if lows[j - 1] in QUERY_WORDS:
                             continue
                         start = seg.start() + words[i].start()
@@ -299,11 +322,12 @@ class AcronymScorer(_Scorer):
             rev, spans = self._reverse(q)
             for core, s in rev.items():
                 row[core] = max(row.get(core, 0.0), s)
-            for m in _ABBR_TOKEN.finditer(q):
+            inside = _SpanCover(spans)
+            for m in ABBREVIATION_TOKEN.finditer(q):
                 tok = m.group(0)
                 if not looks_like_abbreviation(tok):
                     continue
-                if any(a <= m.start() and m.end() <= b for a, b in spans):
+                if inside(m.start(), m.end()):
                     continue  # part of an expansion spelled out in the query
                 for core, s in self._forward(tok):
                     row[core] = max(row.get(core, 0.0), s)

@@ -23,11 +23,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from termfit.glossary import CATEGORY_LABELS, Entry, normalize
+from termfit.glossary import Entry, normalize
 from termfit.korean import josa
-
-DEFAULT_PASSAGE_TEMPLATE = "{term} ({label})"
-NO_LABEL_PASSAGE_TEMPLATE = "{term}"
 
 CONTEXTS_EN = [
     "5G NR", "LTE", "the 5G core network", "3GPP specifications", "mobile networks",
@@ -259,22 +256,6 @@ def templates_by_group(templates: Sequence[Template] = TEMPLATES) -> dict[tuple,
 
 
 # ------------------------------------------------------------------------- passages
-
-def label_for(entry: Entry, label_lang: str) -> str | None:
-    """The category label in ``label_lang`` ("ko" or "en"), or None without a category."""
-    if not entry.category:
-        return None
-    return CATEGORY_LABELS[entry.category][label_lang]
-
-
-def passage_text(term: str, label: str | None,
-                 template: str = DEFAULT_PASSAGE_TEMPLATE,
-                 no_label_template: str = NO_LABEL_PASSAGE_TEMPLATE) -> str:
-    """A passage for ``term`` ("AAL2 (기술)"; "AAL2" without a label)."""
-    if label is None:
-        return no_label_template.format(term=term)
-    return template.format(term=term, label=label)
-
 
 def query_label_lang(lang: str) -> str:
     """Label language for a query language: Korean labels for ko and mixed queries."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
+
+from termfit.errors import InputError
+from termfit.fileio import read_json_object
 
 QUERY_PROMPT = "query: "
 PASSAGE_PROMPT = "passage: "
@@ -35,10 +37,12 @@ def needs_e5_prompts(model_name_or_config: str | os.PathLike | Mapping) -> bool:
     path = Path(name)
     if path.is_dir():
         for meta in ("termfit_source.json", "config.json"):
-            try:
-                data = json.loads((path / meta).read_text(encoding="utf-8"))
-            except (OSError, ValueError):
+            if not (path / meta).is_file():
                 continue
-            if isinstance(data, Mapping) and needs_e5_prompts(data):
+            try:
+                data = read_json_object(path / meta)
+            except InputError:
+                continue
+            if needs_e5_prompts(data):
                 return True
     return False

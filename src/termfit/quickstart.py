@@ -76,12 +76,13 @@ def run_pipeline(
     from pathlib import Path
 
     from termfit.dataset import build_dataset
-    from termfit.evaluate import evaluate, load_corpus, load_queries, markdown_table, plot_report
+    from termfit.evaluate import evaluate, load_corpus, load_queries
     from termfit.fileio import atomic_write_text, write_json
     from termfit.glossary import default_glossary_path
     from termfit.index import build_index
     from termfit.layout import DataLayout
     from termfit.models import load_model
+    from termfit.report import markdown_table, plot_report
     from termfit.train import load_recipe, summarize_metrics, train
 
     out = Path(out_dir)
@@ -138,7 +139,7 @@ def run_pipeline(
 
     print(f"\n[6/{steps}] search index", flush=True)
     index_dir = out / "index"
-    build_index(index_dir, glossary=glossary, model=str(model_dir))
+    build_index(index_dir, model=str(model_dir), data=data_dir)
     print(f"\nDone. Serve it with:\n  termfit serve --index {index_dir}\n"
           f"and open http://127.0.0.1:8000/", flush=True)
     return {"data": data_dir, "model": model_dir, "index": index_dir, "report": report}

@@ -14,12 +14,21 @@ import numpy as np
 
 from termfit import hybrid
 from termfit.errors import InputError, Problem
-from termfit.index import Index, check_model, entry_passages, lexical_text, load_index
+from termfit.index import (
+    Index,
+    check_model,
+    index_passages,
+    lexical_text,
+    load_index,
+    manifest_template,
+)
 from termfit.lexical import AcronymScorer, BM25Scorer
 
 Mode = Literal["hybrid", "dense", "lexical"]
 MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
 RRF_K = 60
+#: Longest query accepted by ``termfit search`` and the server's /search.
+MAX_QUERY_CHARS = 256
 # How many candidates each scorer contributes to the fusion, at least.
 CANDIDATES = 50
 
@@ -45,6 +54,33 @@ def fuse(mats: Sequence[np.ndarray], weights: Sequence[float]) -> np.ndarray:
     scorer gives 1.0."""
     total = hybrid.fuse(list(mats), list(weights), method="rrf", rrf_k=RRF_K)
     return total / (sum(weights) / (RRF_K + 1))
+
+
+class QueryError(InputError):
+    """A query refused by :func:`check_query`; ``code`` names the reason for HTTP errors
+    ("empty_query", "query_too_long", "invalid_text")."""
+
+    def __init__(self, problem: Problem, code: str):
+        super().__init__(problem)
+        self.code = code
+
+
+def check_query(q: str, max_chars: int = MAX_QUERY_CHARS, name: str = "q") -> str:
+    """The stripped query, or :class:`QueryError` when it is empty, longer than
+    ``max_chars`` characters, or not text (undecodable bytes, lone surrogates)."""
+    q = q.strip()
+    if not q:
+        raise QueryError(Problem(name, f"{name} must not be empty", field=name), "empty_query")
+    if len(q) > max_chars:
+        raise QueryError(Problem(name, f"{name} is {len(q)} characters; the limit is "
+                                 f"{max_chars}", field=name), "query_too_long")
+    try:
+        q.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise QueryError(Problem(name, f"{name} is not valid UTF-8 text (undecodable bytes "
+                                 f"at character {exc.start + 1})", field=name),
+                         "invalid_text") from None
+    return q
 
 
 # --- the searcher ------------------------------------------------------------------------
@@ -78,13 +114,10 @@ class Searcher:
         entries = self.index.entries
         rows = [_Row(e) for e in entries]
         self._bm25 = BM25Scorer([lexical_text(r) for r in rows])
-        # The acronym scorer aligns abbreviation and expansion passages; an entry scores the
-        # best of its passages. exact_match=1: typing an abbreviation finds it.
-        passages, owner = [], []
-        for i, r in enumerate(rows):
-            for p in entry_passages(r) or [r.abbr]:
-                passages.append(p)
-                owner.append(i)
+        # The acronym scorer aligns abbreviation and expansion passages (the index's own,
+        # termfit.passages); an entry scores the best of its passages. exact_match=1:
+        # typing an abbreviation finds it.
+        passages, owner = index_passages(entries, manifest_template(m))
         self._acronym = AcronymScorer(passages, exact_match=1.0)
         self._acr_starts = np.flatnonzero(np.diff(np.asarray(owner), prepend=-1))
         self._lock = threading.Lock()  # torch modules are not guaranteed re-entrant

@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field
 
 from termfit import __version__
 from termfit.errors import InputError, Problem, TermfitError
-from termfit.search import MODES, Searcher
+from termfit.search import MAX_QUERY_CHARS, MODES, Searcher
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 class Limits:
     """Request limits; anything over them gets a 4xx JSON error."""
 
-    max_query_chars: int = 256  # /search q
+    max_query_chars: int = MAX_QUERY_CHARS  # /search q
     max_k: int = 100
     max_inputs: int = 256  # /v1/embeddings list length
     max_input_chars: int = 8192  # per embeddings input
@@ -212,11 +212,11 @@ class _State:
 
 
 def _manifest_fp(index_dir: Path) -> str | None:
-    import json
+    from termfit.fileio import read_json_object
 
     try:
-        return json.loads((index_dir / "manifest.json").read_text())["model_fingerprint"]
-    except (OSError, ValueError, KeyError):
+        return read_json_object(index_dir / "manifest.json").get("model_fingerprint")
+    except InputError:
         return None
 
 

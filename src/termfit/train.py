@@ -32,6 +32,7 @@ from sentence_transformers.sentence_transformer.data_collator import (
 from termfit.errors import InputError, Problem, TermfitError
 from termfit.fileio import atomic_directory, atomic_write_text, read_jsonl, write_json
 from termfit.layout import DataLayout
+from termfit.passages import read_template, write_template
 from termfit.prompts import PASSAGE_PROMPT, QUERY_PROMPT
 
 logger = logging.getLogger(__name__)
@@ -759,6 +760,8 @@ def train(
             write_json(tmp / "training_log.json", {"log": log, "metrics": metrics})
             (tmp / "training_log.md").write_text(format_training_log(log) + "\n")
             plot_training_log(log, tmp / "training_curve.png")
+            if (template := read_template(data_dir)) is not None:  # for `termfit index`
+                write_template(tmp, template)
     return TrainResult(out_dir, trainer.state.global_step, train_seconds, metrics, log)
 
 

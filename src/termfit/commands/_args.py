@@ -33,13 +33,3 @@ def port(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a port number 0-65535, got {value}")
     return value
 
-
-def positive_float(text: str) -> float:
-    """A number > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text}")
-    return value

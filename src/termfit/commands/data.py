@@ -6,6 +6,8 @@ import argparse
 import json
 
 from termfit.commands._args import non_negative_int, positive_int
+from termfit.glossary import CATEGORIES
+from termfit.passages import DEFAULT_TEMPLATE
 
 HELP = "validate glossaries and build bilingual training and evaluation data"
 
@@ -31,8 +33,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     build.add_argument("--max-heldout-phrasings", type=non_negative_int, default=3000,
                        help="cap on held-out phrasing queries (default 3000)")
     build.add_argument("--max-dev", type=non_negative_int, default=1000, help="cap on dev queries")
-    build.add_argument("--passage-template", default="{term} ({label})",
-                       help="passage text for entries with a category (default '{term} ({label})')")
+    build.add_argument("--passage-template", default=DEFAULT_TEMPLATE,
+                       help="passage text for entries with a category (default "
+                       f"'{DEFAULT_TEMPLATE}'); recorded in passages.json for `termfit index`")
     build.add_argument("--no-variants", action="store_true",
                        help="no lower-case / no-punctuation query variants")
     build.add_argument("--json", action="store_true", help="print the statistics as JSON")
@@ -52,7 +55,7 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="CSV/TSV header mapping, e.g. 'Acronym=abbr,Full name=expansion,"
                    "Korean=ko,Notes=-' (fields: id abbr expansion ko category definition "
                    "sources aliases; - ignores a column)")
-    p.add_argument("--default-category", choices=["technical", "conceptual", "application"],
+    p.add_argument("--default-category", choices=CATEGORIES,
                    help="category for entries that have none (default: no label)")
 
 

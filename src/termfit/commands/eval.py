@@ -46,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
     from termfit import evaluate as ev
     from termfit.errors import InputError, Problem
     from termfit.fileio import check_output
+    from termfit.report import markdown_table, plot_ndcg_curve
 
     for path in (args.out, args.plot):
         if path:
@@ -53,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     if args.training_log:
         png = args.plot or (Path(args.out).with_suffix(".training.png") if args.out
                             else Path(args.training_log).with_suffix(".png"))
-        ev.plot_training_log(args.training_log, png)
+        plot_ndcg_curve(args.training_log, png)
         print(f"wrote {png}")
         if not (args.data or args.queries):
             return 0
@@ -87,13 +88,14 @@ def run(args: argparse.Namespace) -> int:
         dev = ev.sample(ev.load_queries(dev_path, ids), args.limit_dev, args.seed)
     report = ev.run_eval(
         systems, queries, corpus, args.model, dev_queries=dev, out=args.out, name=name,
-        tokenizer=args.tokenizer, batch_size=args.batch_size,
-        cache=False if args.no_cache else None, show_progress=not args.quiet,
+        settings=ev.EvalSettings(tokenizer=args.tokenizer, batch_size=args.batch_size,
+                                 cache=False if args.no_cache else None,
+                                 show_progress=not args.quiet),
         extra={"split": args.split if args.data else None, "queries_file": str(qpath),
                "corpus_file": str(cpath), "limit_queries": args.limit_queries,
                "seed": args.seed, "dev_queries": len(dev) if dev else 0},
     )
-    sys.stdout.write(ev.markdown_table(report))
+    sys.stdout.write(markdown_table(report))
     if args.out:
         print(f"\nwrote {args.out} (+ .md, .png)")
     return 0

@@ -13,7 +13,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", default=None,
                    help="model folder, hub id or 'default' (offline multilingual-e5-small)")
     p.add_argument("--glossary", nargs="+", default=None, metavar="G",
-                   help="glossary JSONL file(s) (default: the starter glossary)")
+                   help="glossary JSONL file(s) (default: the --data folder's entries, else "
+                   "the starter glossary)")
+    p.add_argument("--data", default=None, metavar="DIR",
+                   help="a `termfit data build` folder: index its passages (its passage "
+                   "template; its entries unless --glossary is given)")
     p.add_argument("--out", required=True, help="index folder to write (replaced atomically)")
     p.add_argument("--batch-size", type=positive_int, default=64)
 
@@ -24,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
 
     check_output(args.out, folder=True)
     out = build_index(args.out, glossary=args.glossary, model=args.model,
-                      batch_size=args.batch_size)
+                      batch_size=args.batch_size, data=args.data)
     m = load_index(out).manifest
     ann = " + HNSW" if m.get("ann") else ""
     print(f"{out}: {m['n_entries']} entries, {m['n_passages']} passages, dim {m['dim']}{ann}, "

@@ -5,14 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 
-from termfit.search import MODES
+from termfit.search import MAX_QUERY_CHARS, MODES
 
 HELP = "search an index (hybrid dense + lexical by default)"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index", required=True, help="index folder from `termfit index`")
-    p.add_argument("query", nargs="+", help="query text (Korean or English)")
+    p.add_argument("query", nargs="+",
+                   help=f"query text (Korean or English, at most {MAX_QUERY_CHARS} characters)")
     p.add_argument("-k", type=int, default=10, help="number of results (default 10)")
     p.add_argument("--mode", choices=MODES, default="hybrid")
     p.add_argument("--model", default=None,
@@ -22,11 +23,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from termfit.errors import InputError, Problem
-    from termfit.search import Searcher
+    from termfit.search import Searcher, check_query
 
     if args.k < 1:
         raise InputError(Problem("-k", f"must be at least 1, got {args.k}"))
-    query = " ".join(args.query)
+    query = check_query(" ".join(args.query), name="query")
     hits = Searcher(args.index, model=args.model).search(query, k=args.k, mode=args.mode)
     if args.json:
         print(json.dumps({"query": query, "mode": args.mode,
