@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from termfit import __version__
-from termfit.errors import InputError, Problem, TermfitError
+from termfit.errors import InputError, ModelError, Problem, TermfitError
 from termfit.fileio import atomic_directory, read_jsonl, write_json, write_jsonl
 from termfit.glossary import CATEGORY_LABELS, default_glossary_path, load_glossary
 
@@ -48,7 +48,7 @@ PASSAGE_TEMPLATE = {
 }
 
 
-class IndexMismatchError(TermfitError):
+class IndexMismatchError(ModelError):
     """The index was built with another model than the one asked for."""
 
 
