@@ -138,3 +138,37 @@ def test_commands_refuse_a_bad_model_folder(command, kind, data, tiny_model_path
     assert err.startswith(f"termfit {command}: error: {folder}")
     assert ("model_type" if kind == "not-a-model" else "model.safetensors") in err
     assert "Traceback" not in err and not list(tmp_path.glob("out*"))
+
+
+@pytest.fixture(scope="module")
+def without_prompts(tiny_model, tmp_path_factory) -> Path:
+    """The tiny model saved without prompts (its config names no E5 model)."""
+    import copy
+
+    st = copy.deepcopy(tiny_model)
+    st.prompts = {}
+    out = tmp_path_factory.mktemp("plain") / "plain-model"
+    st.save(str(out))
+    return out
+
+
+def test_model_without_prompts_gets_no_e5_prompts(without_prompts, caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="termfit.models"):
+        st = load_model(without_prompts)
+    assert not (st.prompts or {}).get("query")
+    assert "not an E5-family model" in caplog.text
+
+
+def test_e5_family_or_setting_gets_the_prompts(without_prompts, tmp_path, caplog):
+    import logging
+
+    named = tmp_path / "multilingual-e5-small-finetuned"
+    shutil.copytree(without_prompts, named)
+    with caplog.at_level(logging.INFO, logger="termfit.models"):
+        assert load_model(named).prompts["query"] == "query: "
+    assert "E5-family" in caplog.text
+    forced = load_model(without_prompts, e5_prompts=True)
+    assert forced.prompts["passage"] == "passage: "
+    assert not (load_model(named, e5_prompts=False).prompts or {}).get("query")

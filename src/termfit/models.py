@@ -11,7 +11,7 @@ from pathlib import Path
 from termfit.base_model import DEFAULT_MODEL_ALIASES, prepare_default_model
 from termfit.errors import ModelError, ModelUnavailableError
 from termfit.export_layout import MODULES_JSON, WEIGHT_FILES, read_manifest
-from termfit.prompts import E5_PROMPTS
+from termfit.prompts import E5_PROMPTS, needs_e5_prompts
 from termfit.runtime import is_exported, load_exported
 
 logger = logging.getLogger(__name__)
@@ -163,8 +163,15 @@ def _hub_reachable(timeout: float = 2.0) -> bool:
         return False
 
 
-def load_model(model: str | os.PathLike | None = None, device: str | None = "cpu", **kwargs):
+def load_model(
+    model: str | os.PathLike | None = None, device: str | None = "cpu", *,
+    e5_prompts: bool | None = None, **kwargs,
+):
     """Load a :class:`~sentence_transformers.SentenceTransformer` from a model spec.
+
+    A model saved without a ``query`` prompt gets the E5 prompts (``query: ``/``passage: ``)
+    only when it is an E5-family model (:func:`termfit.prompts.needs_e5_prompts`) or
+    ``e5_prompts`` is True (False: never); the log says which.
 
     See :func:`resolve_model_path` for the accepted specs. A folder written by ``termfit
     export`` runs on ONNX Runtime/OpenVINO (:func:`termfit.runtime.load_exported`) unless
@@ -187,7 +194,21 @@ def load_model(model: str | os.PathLike | None = None, device: str | None = "cpu
         logger.debug("loading %s failed", path, exc_info=True)
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelError(f"{path}: cannot load the model: {first}") from None
-    if not st.prompts or "query" not in st.prompts:
-        # E5-family convention; a model saved without prompts gets them here.
-        st.prompts = {**(st.prompts or {}), **E5_PROMPTS}
+    if not (st.prompts or {}).get("query"):  # none, or sentence-transformers' empty default
+        _add_e5_prompts(st, model, path, e5_prompts)
     return st
+
+
+def _add_e5_prompts(st, spec, path: str, wanted: bool | None) -> None:
+    """Give a model saved without prompts the E5 prompts when it needs them, and log it."""
+    if wanted is None:
+        wanted = needs_e5_prompts(path) or (spec is not None and needs_e5_prompts(str(spec)))
+        why = "it is an E5-family model" if wanted else "it is not an E5-family model"
+    else:
+        why = "as asked"
+    if wanted:
+        st.prompts = {**(st.prompts or {}), **E5_PROMPTS}
+        logger.info("%s has no prompts; using the E5 prompts 'query: '/'passage: ' (%s)",
+                    path, why)
+    else:
+        logger.info("%s has no prompts; texts are encoded without a prefix (%s)", path, why)
