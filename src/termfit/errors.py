@@ -18,8 +18,10 @@ code  meaning
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from enum import IntEnum
+from types import ModuleType
 
 
 class ExitCode(IntEnum):
@@ -106,3 +108,11 @@ def missing_dependency(feature: str, packages: str, extra: str) -> MissingDepend
         f"{feature} needs {packages}, which is not installed: "
         f"pip install 'termfit[{extra}]' (or pip install {packages})"
     )
+
+
+def require(module: str, feature: str, extra: str, package: str | None = None) -> ModuleType:
+    """Import ``module`` for ``feature``, or raise the error naming ``termfit[extra]``."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise missing_dependency(feature, package or module, extra) from None

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from termfit.acronym import align, looks_like_abbreviation
 from termfit.clauses import clause_spans, is_heading, parse_lines
-from termfit.errors import Problem
+from termfit.errors import Problem, require
 from termfit.fileio import write_json, write_jsonl
 
 if TYPE_CHECKING:
@@ -102,6 +102,7 @@ def read_document(path: str | Path) -> list[tuple[str, str]]:
 
 
 def _read_pdf(path: Path) -> list[tuple[str, str]]:
+    require("pypdf", "reading .pdf documents", "docs")
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -126,7 +127,7 @@ def _read_docx(path: Path) -> str:
     that the clause parser sees them; table cells are joined with tabs."""
     import zipfile
 
-    import docx
+    docx = require("docx", "reading .docx documents", "docs", "python-docx")
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
