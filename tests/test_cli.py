@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from termfit import cli
-from termfit.errors import InputError, ModelUnavailableError
+from termfit.errors import ExitCode, InputError, Interrupted, ModelError
 from termfit.fileio import atomic_write_text, check_output
 
 
@@ -23,7 +23,7 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 def test_no_arguments_prints_help_and_fails(capsys):
     code, out, _ = run(capsys)
-    assert code != 0
+    assert code == ExitCode.BAD_INPUT
     assert "usage: termfit" in out and "search" in out
 
 
@@ -180,14 +180,14 @@ def test_os_errors_are_reported_without_traceback(capsys, monkeypatch):
 
     monkeypatch.setattr(dataset, "read_stats", denied)
     code, _, err = run(capsys, "data", "stats", "/data")
-    assert code == 1
+    assert code == ExitCode.FILE_SYSTEM == 4
     assert "termfit data: error: /data/stats.json: Permission denied" in err
 
 
 def test_model_folder_that_is_not_a_model(tmp_path):
     from termfit.models import resolve_model_path
 
-    with pytest.raises(ModelUnavailableError, match="not a model folder"):
+    with pytest.raises(ModelError, match="not a model folder"):
         resolve_model_path(str(tmp_path))
 
 
@@ -214,3 +214,35 @@ def test_refuses_to_replace_a_foreign_folder(tmp_path, capsys):
     assert main(["data", "build", "--out", str(foreign)]) == 2
     assert "not a termfit output folder" in capsys.readouterr().err
     assert (foreign / "thesis.txt").read_text() == "keep me"
+
+
+@pytest.mark.parametrize("exc,code,message", [
+    (KeyboardInterrupt(), 1, "termfit model: interrupted"),
+    (Interrupted("interrupted at step 2"), 1, "error: interrupted at step 2"),
+    (InputError("bad value"), 2, "termfit model: error: input: bad value"),
+    (ModelError("models/x is not a model"), 3, "termfit model: error: models/x is not a model"),
+    (PermissionError(13, "Permission denied", "/x"), 4, "error: /x: Permission denied"),
+    (ZeroDivisionError("division by zero"), 5, "unexpected error (a bug in termfit): "
+                                              "ZeroDivisionError: division by zero"),
+])
+def test_exit_code_table(capsys, monkeypatch, exc, code, message):
+    from termfit.commands import model
+
+    def fail(args):
+        raise exc
+
+    monkeypatch.setattr(model, "run", fail)
+    got, _, err = run(capsys, "model", "info")
+    assert got == code and message in err
+
+
+def test_exit_codes_are_distinct_and_documented():
+    from pathlib import Path
+
+    from termfit import errors
+
+    assert [int(c) for c in ExitCode] == [0, 1, 2, 3, 4, 5]
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    for c in ExitCode:
+        assert f"| {int(c)} " in readme, f"exit code {int(c)} is not in the README's table"
+        assert f"{int(c)}     " in errors.__doc__

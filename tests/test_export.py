@@ -171,7 +171,7 @@ def test_cli_errors(source, tmp_path, capsys):
     assert not (tmp_path / "o").exists()
     code = main(["export", "--model", str(path), "--format", "onnx", "--no-general-vocab",
                  "--out", str(tmp_path / "o")])
-    assert code == 1 and "--trim" in capsys.readouterr().err
+    assert code == 2 and "--trim" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["export", "--format", "onnx-fp16", "--out", str(tmp_path / "o")])
 

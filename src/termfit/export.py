@@ -18,6 +18,7 @@ quantization, and OpenVINO's converter with NNCF post-training quantization.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import shutil
@@ -28,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from termfit.errors import TermfitError
+from termfit.errors import TermfitError, missing_dependency
 from termfit.export_layout import (
     FORMATS,
     MANIFEST,
@@ -248,22 +249,9 @@ Written by `termfit export`. The graph is `{graph_file(format)}`; there are no P
 
 
 def _check_runtime(format: str) -> None:
-    missing = []
-    try:
-        import onnxruntime  # noqa: F401
-    except ImportError:
-        missing.append("onnxruntime")
-    try:
-        import onnx  # noqa: F401
-    except ImportError:
-        missing.append("onnx")
-    if format.startswith("openvino"):
-        for name in ("openvino", "nncf"):
-            try:
-                __import__(name)
-            except ImportError:
-                missing.append(name)
+    """Refuse at once, naming the extra to install, when a package ``format`` needs is missing."""
+    extra = runtime_of(format)  # "onnx" or "openvino": the extra of the same name
+    needed = ["onnx", "onnxruntime"] if extra == "onnx" else ["onnx", "openvino", "nncf"]
+    missing = [name for name in needed if importlib.util.find_spec(name) is None]
     if missing:
-        raise TermfitError(
-            f"exporting to {format} needs {', '.join(missing)}: pip install {' '.join(missing)}"
-        )
+        raise missing_dependency(f"exporting to {format}", " ".join(missing), extra)

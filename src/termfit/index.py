@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from termfit import __version__
-from termfit.errors import InputError, Problem, TermfitError
+from termfit.errors import InputError, ModelError, Problem, TermfitError
 from termfit.fileio import (
     atomic_directory,
     read_json_object,
@@ -50,7 +50,7 @@ FORMAT_VERSION = 1
 ANN_THRESHOLD = 200_000
 
 
-class IndexMismatchError(TermfitError):
+class IndexMismatchError(ModelError):
     """The index was built with another model than the one asked for."""
 
 

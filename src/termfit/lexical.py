@@ -82,9 +82,10 @@ def _kiwi():
     try:
         from kiwipiepy import Kiwi
     except ImportError as exc:  # optional dependency
-        from termfit.errors import TermfitError
+        from termfit.errors import MissingDependencyError
 
-        raise TermfitError("the 'kiwi' tokenizer needs kiwipiepy (pip install kiwipiepy)") from exc
+        raise MissingDependencyError(
+            "the 'kiwi' tokenizer needs kiwipiepy (pip install kiwipiepy)") from exc
     return Kiwi()
 
 

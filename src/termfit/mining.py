@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from termfit.acronym import align, looks_like_abbreviation
 from termfit.clauses import clean_line as _clean_line
 from termfit.clauses import is_heading
-from termfit.errors import Problem
+from termfit.errors import Problem, require
 from termfit.fileio import write_json, write_jsonl
 
 if TYPE_CHECKING:
@@ -140,6 +140,7 @@ def _check_kind(path: Path, suffix: str) -> None:
 
 
 def _read_pdf(path: Path) -> list[tuple[str, str]]:
+    require("pypdf", "reading .pdf documents", "docs")
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -164,7 +165,7 @@ def _read_docx(path: Path) -> str:
     that the clause parser sees them; table cells are joined with tabs."""
     import zipfile
 
-    import docx
+    docx = require("docx", "reading .docx documents", "docs", "python-docx")
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 

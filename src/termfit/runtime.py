@@ -23,7 +23,7 @@ import torch
 from sentence_transformers import SentenceTransformer
 from sentence_transformers.base.modules import InputModule
 
-from termfit.errors import TermfitError
+from termfit.errors import TermfitError, require
 from termfit.export_layout import CONFIG_ST, MODULES_JSON, ONNX_FILE, read_manifest
 
 # First-module types that an export may name: the standard Transformer, or the
@@ -109,7 +109,7 @@ def _file_digest(path: Path) -> torch.Tensor:
 
 
 def _onnx_runner(path: Path, num_threads: int | None):
-    import onnxruntime as ort
+    ort = require("onnxruntime", "running an ONNX export", "onnx")
 
     opts = ort.SessionOptions()
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -129,7 +129,7 @@ def _onnx_runner(path: Path, num_threads: int | None):
 
 
 def _ov_runner(path: Path, num_threads: int | None):
-    import openvino as ov
+    ov = require("openvino", "running an OpenVINO export", "openvino")
 
     config = {"PERFORMANCE_HINT": "LATENCY"}
     if num_threads:

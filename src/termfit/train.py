@@ -29,7 +29,7 @@ from sentence_transformers.sentence_transformer.data_collator import (
     SentenceTransformerDataCollator,
 )
 
-from termfit.errors import InputError, Problem, TermfitError
+from termfit.errors import InputError, Interrupted, Problem, TermfitError
 from termfit.fileio import atomic_directory, atomic_write_text, read_jsonl, write_json
 from termfit.layout import DataLayout
 from termfit.passages import read_template, write_template
@@ -734,7 +734,7 @@ def train(
         if _is_main_process():
             trainer._save_checkpoint(trainer.model, trial=None)
             ckpt = get_last_checkpoint(str(checkpoint_dir))
-            raise TermfitError(f"interrupted at step {trainer.state.global_step}; checkpoint "
+            raise Interrupted(f"interrupted at step {trainer.state.global_step}; checkpoint "
                                f"saved in {ckpt}; continue with --resume") from None
         raise
     train_seconds = clock.elapsed()
