@@ -207,3 +207,17 @@ def test_cli_format_choices_come_from_the_library():
     from termfit.commands import export as cmd
 
     assert cmd.FORMATS is export_layout.FORMATS
+
+
+def test_export_carries_the_passage_template(source, tmp_path):
+    import shutil
+
+    from termfit.passages import PassageTemplate, read_template, write_template
+
+    _, path = source
+    trained = tmp_path / "trained"
+    shutil.copytree(path, trained)
+    write_template(trained, PassageTemplate("{term} <{label}>"))
+    out = export_model(str(trained), "onnx", tmp_path / "onnx")
+    assert read_template(out) == PassageTemplate("{term} <{label}>")
+    assert read_template(export_model(str(path), "onnx", tmp_path / "plain")) is None

@@ -41,6 +41,7 @@ from termfit.export_layout import (
 )
 from termfit.fileio import atomic_directory, write_json
 from termfit.models import load_model
+from termfit.passages import read_template, write_template
 from termfit.trim import trim_vocabulary
 
 __all__ = ["FORMATS", "export_model", "folder_size", "read_manifest", "cpu_quantization_target"]
@@ -196,6 +197,7 @@ def export_model(
             texts = [t for t in list(calibration) or keep if isinstance(t, str)]
             _write_graph(format, raw, tmp, st, texts[:512] or _CALIBRATION_FALLBACK, target)
             (tmp / "README.md").write_text(_readme(format), encoding="utf-8")
+            _copy_passage_template(model_spec, tmp)
             write_json(tmp / MANIFEST, {
                 "format": format, "runtime": runtime_of(format), "file_name": graph_file(format),
                 "trimmed": bool(trim), "vocab_size": int(st[0].auto_model.config.vocab_size),
@@ -246,6 +248,14 @@ Written by `termfit export`. The graph is `{graph_file(format)}`; there are no P
 
 `termfit_export.json` records the format, vocabulary size and maximum sequence length.
 """
+
+
+def _copy_passage_template(model_spec: object, folder: Path) -> None:
+    """Carry the passage template of a trained model folder (for ``termfit index``)."""
+    if isinstance(model_spec, str | os.PathLike) and Path(model_spec).is_dir():
+        template = read_template(model_spec)
+        if template is not None:
+            write_template(folder, template)
 
 
 def _check_runtime(format: str) -> None:
