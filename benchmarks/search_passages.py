@@ -7,6 +7,7 @@ plus each Korean name as a passage, (c) one combined passage per entry
 target entries plus a random sample of other glossary entries as distractors.
 
     python benchmarks/search_passages.py --glossary ../shared/data/telecom_glossary.jsonl
+    (prints the table; writes benchmarks/results/search_passages.json)
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--glossary", required=True)
     ap.add_argument("--model", default=None)
     ap.add_argument("--distractors", type=int, default=400)
+    ap.add_argument("--out", default=str(Path(__file__).resolve().parent / "results" /
+                                         "search_passages.json"))
     args = ap.parse_args(argv)
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     from termfit.glossary import load_glossary
@@ -92,6 +95,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'passages':<26}{'hit@1':>7}{'MRR':>7}")
     for name, (h, m) in rows.items():
         print(f"{name:<26}{h:>7.3f}{m:>7.3f}")
+    from _paths import shown
+
+    from termfit.fileio import write_json
+
+    write_json(args.out, {
+        "script": "benchmarks/search_passages.py", "glossary": shown(args.glossary),
+        "model": shown(args.model) or "default", "queries": len(QUERIES),
+        "entries": len(pool), "results": {name: {"hit@1": round(h, 4), "mrr": round(m, 4)}
+                                          for name, (h, m) in rows.items()},
+    })
+    print(f"wrote {shown(args.out)}")
     return 0
 
 
