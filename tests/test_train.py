@@ -204,6 +204,7 @@ def test_cli_train_reports_bad_data(tmp_path, capsys):
     assert "data folder not found" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("torchrun") is None and not (
     Path(sys.executable).parent / "torchrun").exists(), reason="torchrun not installed")
 def test_ddp_two_cpu_processes(data_dir, tiny_model_path, tmp_path):

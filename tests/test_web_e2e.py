@@ -14,6 +14,8 @@ from search_fixtures import write_glossary
 from termfit.index import build_index
 from termfit.serve import create_app
 
+pytestmark = pytest.mark.slow  # starts a server and a headless browser
+
 CHROMIUM = os.environ.get("TERMFIT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
