@@ -169,6 +169,7 @@ def test_train_tiny_end_to_end(data_dir, tiny_model_path, tmp_path):
         train(data_dir, recipe, tmp_path / "model")  # checkpoints of that run are still there
 
 
+@pytest.mark.slow  # three training runs
 def test_resume_continues_exactly(data_dir, tiny_model_path, tmp_path, monkeypatch):
     import torch
     from sentence_transformers import SentenceTransformer

@@ -164,12 +164,7 @@ def final_sound(text: str) -> Final | None:
     >>> final_sound("ATM"), final_sound("AMF"), final_sound("URL"), final_sound("5G")
     ('consonant', 'vowel', 'rieul', 'vowel')
     """
-    text = text.strip()
-    while True:  # a particle follows the word before a parenthesis: 기능(AMF)는 → 기능
-        stripped = _TRAILING_PAREN.sub("", text)
-        if stripped == text or not stripped:
-            break
-        text = stripped
+    text = _strip_trailing_parens(text.strip())
     tokens = _TOKEN.findall(text)
     if not tokens:
         return None
@@ -179,24 +174,37 @@ def final_sound(text: str) -> Final | None:
     # the whole last space-separated chunk decides acronyms like "Wi-Fi" or "NB-IoT"
     chunk = re.split(r"\s+", text)[-1].strip(".,;:!?\"'")
     key = chunk.upper()
+    if key not in WORD_ACRONYMS and _read_letter_by_letter(last):
+        key = last.upper()
     if key in WORD_ACRONYMS:
         reading = WORD_ACRONYMS[key]
-        return hangul_final(reading[-1]) if reading else None
-    if last.upper() in WORD_ACRONYMS and _read_letter_by_letter(last):
-        reading = WORD_ACRONYMS[last.upper()]
         return hangul_final(reading[-1]) if reading else None
     if last[-1].isdigit():
         m = re.search(r"[0-9]+$", last)
         return _number_final(m.group(0)) if m else None
+    return _latin_final(last)
+
+
+def _strip_trailing_parens(text: str) -> str:
+    """The word before a parenthesis, which a particle follows: 기능(AMF) → 기능."""
+    while True:
+        stripped = _TRAILING_PAREN.sub("", text)
+        if stripped == text or not stripped:
+            return text
+        text = stripped
+
+
+def _latin_final(last: str) -> Final | None:
+    """Final sound of a Latin-letter token: spelled letter by letter, or read as a word."""
     m = re.match(r"^(.*?)([a-z]+)$", last)
-    prefix = m.group(1) if m else ""
-    if len(prefix) >= 2 and (prefix[-1].isdigit() or _read_letter_by_letter(prefix)):
-        tail = m.group(2)
-        if len(tail) <= 2 and prefix[-1].isdigit():
-            return _LETTER_FINAL.get(tail[-1].upper())  # 802.11ax → 엑스
-        if _read_letter_by_letter(last):
-            return _LETTER_FINAL.get(last[-1].upper())  # IoT-like tokens end upper; eMBMSs rare
-        return None
+    if m and len(m.group(1)) >= 2:
+        prefix, tail = m.group(1), m.group(2)
+        if prefix[-1].isdigit() or _read_letter_by_letter(prefix):
+            if len(tail) <= 2 and prefix[-1].isdigit():
+                return _LETTER_FINAL.get(tail[-1].upper())  # 802.11ax → 엑스
+            if _read_letter_by_letter(last):
+                return _LETTER_FINAL.get(last[-1].upper())  # IoT-like tokens end upper
+            return None
     if _read_letter_by_letter(last):
         return _LETTER_FINAL.get(last[-1].upper())
     return _word_final(last)

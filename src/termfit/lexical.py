@@ -11,7 +11,7 @@ import bisect
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -315,6 +315,17 @@ class AcronymScorer(_Scorer):
         caps = sum(w[0].isupper() or w[0].isdigit() for w in content) / len(content)
         return min(1.0, 0.55 + 0.15 * n_letters) * (0.75 + 0.25 * caps)
 
+    def _abbreviation_scores(self, q: str, inside: _SpanCover) -> Iterator[tuple[str, float]]:
+        """(core, score) for each abbreviation written in ``q`` outside a spelled-out expansion."""
+        for m in ABBREVIATION_TOKEN.finditer(q):
+            tok = m.group(0)
+            if not looks_like_abbreviation(tok) or inside(m.start(), m.end()):
+                continue
+            yield from self._forward(tok)
+            if self.exact_match:
+                for core in self._abbr_by_norm.get(_norm(tok), ()):
+                    yield core, self.exact_match
+
     def score(self, queries: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(queries), self.n), dtype=np.float32)
         for qi, raw in enumerate(queries):
@@ -323,18 +334,8 @@ class AcronymScorer(_Scorer):
             rev, spans = self._reverse(q)
             for core, s in rev.items():
                 row[core] = max(row.get(core, 0.0), s)
-            inside = _SpanCover(spans)
-            for m in ABBREVIATION_TOKEN.finditer(q):
-                tok = m.group(0)
-                if not looks_like_abbreviation(tok):
-                    continue
-                if inside(m.start(), m.end()):
-                    continue  # part of an expansion spelled out in the query
-                for core, s in self._forward(tok):
-                    row[core] = max(row.get(core, 0.0), s)
-                if self.exact_match:
-                    for core in self._abbr_by_norm.get(_norm(tok), ()):
-                        row[core] = max(row.get(core, 0.0), self.exact_match)
+            for core, s in self._abbreviation_scores(q, _SpanCover(spans)):
+                row[core] = max(row.get(core, 0.0), s)
             if not row:
                 continue
             # Ties between the two label languages of one passage go to the query's script.
