@@ -90,3 +90,11 @@ def test_ci_runs_the_readme_test_command():
     assert test_command.strip() in ci
     main_job = next(c for c in _commands(readme) if "quickstart" in c)
     assert "'.[onnx]'" in main_job  # the export commands that follow it need ONNX
+
+
+def test_ci_checkers_come_with_the_test_extra():
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    test_extra = {re.split(r"[<>=\[ ]", r)[0] for r in PYPROJECT["optional-dependencies"]["test"]}
+    for tool in ("ruff", "mypy"):
+        assert re.search(rf"^{tool} ", ci, re.M), f".ci/run does not run {tool}"
+        assert tool in test_extra, f"{tool} is not in the test extra"

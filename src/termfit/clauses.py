@@ -487,13 +487,13 @@ def parse_clause(lines: list[tuple[int, str]]) -> ClauseParse:
                 continue
         stripped = line.strip()
         prev = rows[-1] if rows else None
-        dangling = bool(prev) and (
+        dangling = prev is not None and (
             prev[1].split()[-1].lower() in _DANGLING or prev[1].endswith(("-", ",", "/", "("))
         )
         aligned = split is not None and _accepts(split[0], split[1]) > 0
         complete = prev is not None and not dangling and _accepts(prev[0], prev[1]) > 0
         head_like = split is not None and looks_like_abbreviation(split[0].split()[0])
-        strong_head = head_like and (split[2] or complete)
+        strong_head = head_like and split is not None and (split[2] or complete)
         if split is None:
             # A line without an abbreviation continues the previous row, unless that row
             # is already complete and the line starts like a (mangled) abbreviation.
@@ -506,7 +506,7 @@ def parse_clause(lines: list[tuple[int, str]]) -> ClauseParse:
                 or (stripped[0].islower() and not aligned and not strong_head)
                 or (line[:1].isspace() and not split[2] and not aligned)
             )
-        if continues and (not blank_since or dangling or not complete):
+        if continues and prev is not None and (not blank_since or dangling or not complete):
             sep = "" if prev[1].endswith("-") and stripped[0].islower() else " "
             prev[1] = prev[1] + sep + stripped
         elif split is not None:
@@ -600,7 +600,7 @@ def _flattened_clause(lines: list[str]) -> tuple[list[ClauseRow], list[tuple[int
                 m = re.search(r"(?:following apply|in TR)[.:]?", text)
                 text = " " * m.end() + text[m.end():] if m else ""
             found = segment_run(text)
-            rows.extend(ClauseRow(*_finish(a, e), j + 1) for a, e, _ in found if _finish(a, e))
+            rows.extend(ClauseRow(*done, j + 1) for a, e, _ in found if (done := _finish(a, e)))
             if found:
                 last = found[-1]
                 cuts.append((j, found[0][2], last[2] + len(last[0]) + 1 + len(last[1])))

@@ -11,6 +11,7 @@ import importlib
 import logging
 import os
 import sys
+from types import ModuleType
 
 from termfit import __version__
 from termfit.errors import ExitCode, TermfitError
@@ -29,7 +30,7 @@ COMMANDS = [
 ]
 
 
-def _available_commands() -> dict[str, object]:
+def _available_commands() -> dict[str, ModuleType]:
     mods = {}
     for name in COMMANDS:
         try:

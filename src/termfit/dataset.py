@@ -25,6 +25,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import cast
 
 from tqdm.auto import tqdm
 
@@ -499,9 +500,11 @@ def build_dataset(
                 e.category = e.category or config.default_category
         inputs.append({"source": "entries", "entries": len(items)})
     else:
-        entries, report = read_glossary(items, columns=columns,  # type: ignore[arg-type]
+        paths = [Path(cast("str | os.PathLike[str]", x)) for x in items]  # not Entry: see above
+        entries, report = read_glossary(paths, columns=columns,
                                         default_category=config.default_category)
-        inputs = [{"path": str(p), "sha256": _file_sha256(Path(p))} for p in items]
+        inputs = [{"path": str(x), "sha256": _file_sha256(p)}
+                  for x, p in zip(items, paths, strict=True)]
     data = generate(entries, seed, config, progress)
     if not data["train"]:
         raise InputError(Problem("glossary", "no training pairs could be generated"))

@@ -59,7 +59,8 @@ class EvalSettings:
 def load_corpus(path: str | os.PathLike) -> list[dict]:
     """Read a corpus JSONL file ({id, text, ...}); bad lines and duplicate ids are errors."""
     rows = read_jsonl(path, {"id": (str, int), "text": str})
-    problems, seen = [], {}
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
     for lineno, row in _numbered(path, rows):
         row["id"] = str(row["id"])
         if row["id"] in seen:
@@ -186,7 +187,7 @@ def corpus_embeddings(model: Any, texts: Sequence[str],
     path = None
     cache = settings.cache
     if cache is not False:
-        root = Path(cache) if cache else cache_dir()
+        root = Path(cache) if isinstance(cache, str | os.PathLike) and cache else cache_dir()
         key = f"{weights_fingerprint(model)}-{texts_hash(texts)}"
         path = root / "embeddings" / f"{key}.npy"
         if path.is_file():
@@ -260,8 +261,10 @@ class _Components:
     def scores(self, name: str, texts: Sequence[str], q_emb: np.ndarray | None) -> np.ndarray:
         t0 = time.perf_counter()
         if name == "bm25":
+            assert self._bm25 is not None, "prepare() builds it"
             out = self._bm25.score(texts)
         elif name == "acronym":
+            assert self._acronym is not None, "prepare() builds it"
             out = self._acronym.score(texts)
         else:
             import torch
@@ -301,8 +304,7 @@ def rank_systems(
     comps = _components or _Components([c["text"] for c in corpus], model, settings)
     need = _needed(systems)
     comps.prepare(need)
-    if "hybrid" in systems and fusion is None:
-        fusion = FusionConfig("rrf", [1.0, 1.0, 1.0], 60, None, list(HYBRID_COMPONENTS))
+    fusion = fusion or FusionConfig("rrf", [1.0, 1.0, 1.0], 60, None, list(HYBRID_COMPONENTS))
     texts = [q["text"] for q in queries]
     q_emb = comps.query_embeddings(texts) if "dense" in need else None
     tie = id_order(corpus_ids)
@@ -420,12 +422,9 @@ def ir_evaluator(
     names "query"/"passage" (the texts are raw, without prefixes). ``queries``/``corpus``
     are rows as in the data files, or paths to them; ``kwargs`` go to the evaluator.
     """
-    try:
-        from sentence_transformers.sentence_transformer.evaluation import (
-            InformationRetrievalEvaluator,
-        )
-    except ImportError:  # sentence-transformers < 6
-        from sentence_transformers.evaluation import InformationRetrievalEvaluator
+    from sentence_transformers.sentence_transformer.evaluation import (
+        InformationRetrievalEvaluator,
+    )
 
     if isinstance(corpus, str | os.PathLike):
         corpus = load_corpus(corpus)

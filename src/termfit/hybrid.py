@@ -116,15 +116,18 @@ def tune_weights(
     """
     tie = id_order(corpus_ids)
     best: FusionConfig | None = None
+    best_score = float("-inf")
     for method in methods:
         for rk in rrf_ks if method == "rrf" else (60,):
             parts = [normalize(m, method, rk) for m in score_matrices]
             for w in _grid(len(score_matrices), steps):
-                fused = sum(wi * p for wi, p in zip(w, parts, strict=True) if wi)
+                fused = sum((wi * p for wi, p in zip(w, parts, strict=True) if wi),
+                            np.zeros_like(parts[0]))
                 idx = topk_indices(fused, MAX_K, tie)
                 ranked = [[corpus_ids[j] for j in row] for row in idx]
                 score = compute_metrics(ranked, relevant)[metric]
-                if best is None or score > best.dev_score + 1e-12:
+                if best is None or score > best_score + 1e-12:
+                    best_score = float(score)
                     best = FusionConfig(method, list(w), rk, float(score),
                                         list(components or []))
     assert best is not None

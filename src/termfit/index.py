@@ -324,8 +324,12 @@ def load_index(path: str | os.PathLike) -> Index:
     if manifest.get("ann"):
         from usearch.index import Index as UIndex
 
-        ann = UIndex.restore(str(path / manifest["ann"]["file"]), view=True)
-        ann.expansion_search = manifest["ann"].get("expansion_search", 64)
+        ann_file = path / manifest["ann"]["file"]
+        ann = UIndex.restore(str(ann_file), view=True)
+        if ann is None:
+            raise InputError(Problem(str(ann_file), "damaged index: not a usearch index file"))
+        # usearch declares this setter apart from its getter, which mypy reads as read-only
+        ann.expansion_search = manifest["ann"].get("expansion_search", 64)  # type: ignore[misc]
     return Index(path, manifest, entries, emb.astype(np.float32, copy=False), owner, ann)
 
 

@@ -172,8 +172,8 @@ def prose_sentences(lines: Sequence[str], skip: Iterable[tuple[int, int]] = ()) 
             if (len(sentence.split()) < MIN_WORDS or len(sentence) > MAX_SENTENCE_CHARS
                     or not _complete(sentence, para, a == 0)):
                 continue
-            line = max(n for off, n in starts if off <= a)
-            out.append(Sentence(sentence, line))
+            lineno = max(n for off, n in starts if off <= a)
+            out.append(Sentence(sentence, lineno))
     return out
 
 

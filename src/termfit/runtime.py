@@ -16,7 +16,7 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -25,6 +25,9 @@ from sentence_transformers.base.modules import InputModule
 
 from termfit.errors import TermfitError, require
 from termfit.export_layout import CONFIG_ST, MODULES_JSON, ONNX_FILE, read_manifest
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
 
 # First-module types that an export may name: the standard Transformer, or the
 # termfit module that exports of termfit 0.1 named (loaded the same way).
@@ -37,6 +40,8 @@ class RuntimeEncoder(InputModule):
     Produces ``token_embeddings`` like the ``Transformer`` module it replaces, so the
     Pooling and Normalize modules that follow are unchanged.
     """
+
+    tokenizer: PreTrainedTokenizerBase  # always a transformers tokenizer (AutoTokenizer)
 
     def __init__(
         self,
@@ -68,7 +73,10 @@ class RuntimeEncoder(InputModule):
         # fingerprints (e.g. evaluation caches) tell exported models apart.
         self.register_buffer("graph_digest", _file_digest(path))
 
-    def preprocess(self, inputs: Sequence[str], prompt: str | None = None, **kwargs):
+    # A text-only module: it takes strings, not the multimodal inputs InputModule allows.
+    def preprocess(  # type: ignore[override]
+        self, inputs: Sequence[str], prompt: str | None = None, **kwargs
+    ):
         texts = [prompt + t for t in inputs] if prompt else list(inputs)
         return dict(self.tokenizer(
             texts, padding=True, truncation="longest_first", max_length=self.max_seq_length,
@@ -131,7 +139,7 @@ def _onnx_runner(path: Path, num_threads: int | None):
 def _ov_runner(path: Path, num_threads: int | None):
     ov = require("openvino", "running an OpenVINO export", "openvino")
 
-    config = {"PERFORMANCE_HINT": "LATENCY"}
+    config: dict[str, str | int] = {"PERFORMANCE_HINT": "LATENCY"}
     if num_threads:
         config["INFERENCE_NUM_THREADS"] = int(num_threads)
     compiled = ov.Core().compile_model(str(path), "CPU", config)
