@@ -102,6 +102,19 @@ def test_approximate_index_above_threshold(tiny_model_path, tmp_path):
     assert [r[0] for r in approx] == [r[0] for r in exact]
 
 
+def test_damaged_ann_file_is_reported(tiny_model_path, tmp_path):
+    pytest.importorskip("usearch")
+    path = build_index(tmp_path / "ix", [write_glossary(tmp_path / "g.jsonl")], tiny_model_path,
+                       ann_threshold=1, show_progress=False)
+    ann_file = path / load_index(path).manifest["ann"]["file"]
+    ann_file.write_bytes(ann_file.read_bytes()[:16])
+    with pytest.raises(InputError, match="damaged index: unreadable ANN file"):
+        load_index(path)
+    ann_file.unlink()
+    with pytest.raises(InputError, match="damaged index: the ANN file is missing"):
+        load_index(path)
+
+
 def test_bad_inputs(tmp_path, tiny_model_path):
     with pytest.raises(InputError, match="not an index folder"):
         load_index(tmp_path)

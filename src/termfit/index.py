@@ -325,9 +325,13 @@ def load_index(path: str | os.PathLike) -> Index:
         from usearch.index import Index as UIndex
 
         ann_file = path / manifest["ann"]["file"]
-        ann = UIndex.restore(str(ann_file), view=True)
+        try:
+            ann = UIndex.restore(str(ann_file), view=True)
+        except (ValueError, RuntimeError) as exc:
+            raise InputError(Problem(str(ann_file), f"damaged index: unreadable ANN file ({exc})")
+                             ) from None
         if ann is None:
-            raise InputError(Problem(str(ann_file), "damaged index: not a usearch index file"))
+            raise InputError(Problem(str(ann_file), "damaged index: the ANN file is missing"))
         # usearch declares this setter apart from its getter, which mypy reads as read-only
         ann.expansion_search = manifest["ann"].get("expansion_search", 64)  # type: ignore[misc]
     return Index(path, manifest, entries, emb.astype(np.float32, copy=False), owner, ann)
