@@ -65,7 +65,11 @@ def known_pairs(shared: Path = SHARED, starter: Path = STARTER) -> dict[str, lis
     if starter.is_file():
         for row in _jsonl(starter):
             add(row["expansion"], row.get("ko", []))
-    # the same English name in two spellings counts once
+    return _merge_spellings(pairs)
+
+
+def _merge_spellings(pairs: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The same English name in two spellings counts once."""
     merged: dict[str, list[str]] = {}
     seen: dict[str, str] = {}
     for english, names in pairs.items():

@@ -169,29 +169,37 @@ def _units(tokens: list[str], lex: Mapping[str, str],
             token = tokens[i]
             low = token.lower()
             i += 1
-            ordinal = _ORDINAL.match(token)
             if low == "connected" and i < len(tokens) and tokens[i].lower() == "to":
                 out.append("\0connected to")  # E-UTRA connected to 5GC → 5GC에 연결된 E-UTRA
                 i += 1
                 continue
-            if low in ARTICLES and not token.isupper():
-                continue
-            if token.isupper() and len(token) > 1 and token not in ("/", "-to-", "&"):
-                out.append(token)  # AS, IN, OR written in capitals are abbreviations
-            elif low in LINKS or low in CONJUNCTIONS or token in ("/", "-to-"):
-                out.append("\0" + low)
-            elif ordinal:
-                out.append(ordinal.group(1) + "+")
-            elif (value := _lookup_word(token, lex)) is not None:
-                out.append(value)
-            elif _is_abbreviation(token) or token.isupper():
-                out.append(token)
+            units = _word_units(token, lex)
+            if units is not None:
+                out += units
             elif unknown is None:
                 return None
             else:
                 unknown.append(low)
                 missing = True
     return None if missing else out
+
+
+def _word_units(token: str, lex: Mapping[str, str]) -> list[str] | None:
+    """The units of one word ([] for an article), or None if the word is unknown."""
+    low = token.lower()
+    if low in ARTICLES and not token.isupper():
+        return []
+    if token.isupper() and len(token) > 1 and token not in ("/", "-to-", "&"):
+        return [token]  # AS, IN, OR written in capitals are abbreviations
+    if low in LINKS or low in CONJUNCTIONS or token in ("/", "-to-"):
+        return ["\0" + low]
+    if ordinal := _ORDINAL.match(token):
+        return [ordinal.group(1) + "+"]
+    if (value := _lookup_word(token, lex)) is not None:
+        return [value]
+    if _is_abbreviation(token) or token.isupper():
+        return [token]
+    return None
 
 
 def unknown_words(expansion: str) -> list[str]:

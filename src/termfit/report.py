@@ -104,48 +104,56 @@ def read_ndcg_curve(path: str | os.PathLike) -> list[tuple[int, float]]:
     path = Path(path)
     if not path.is_file():
         raise InputError(Problem(str(path), "file not found"))
-    points: list[tuple[int, float]] = []
-    if path.suffix == ".json":
-        state = read_json_object(path, what="training log")
-        history = state.get("log_history", [])
-        if not isinstance(history, list):
-            raise InputError(Problem(str(path), "expected a list of records", field="log_history"))
-        for i, rec in enumerate(history):
-            key = next((k for k in rec if k.endswith("ndcg@10")), None) if isinstance(
-                rec, dict) else None
-            if key is not None and "step" in rec:
-                try:
-                    points.append((int(rec["step"]), float(rec[key])))
-                except (TypeError, ValueError):
-                    raise InputError(Problem(str(path), f"expected numbers, got step "
-                                             f"{rec['step']!r} and {rec[key]!r}",
-                                             field=f"log_history[{i}].{key}")) from None
-    else:
-        import csv
-
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise InputError(Problem(str(path), f"undecodable bytes ({exc.reason}); expected "
-                                     "UTF-8 CSV text")) from None
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        cols = reader.fieldnames or []
-        ncol = next((c for c in cols if c.strip().lower().endswith("ndcg@10")), None)
-        scol = next((c for c in cols if c.strip().lower() == "step"), None)
-        if ncol is None or scol is None:
-            raise InputError(Problem(str(path), "expected a header with columns 'step' "
-                                     f"and one ending in 'ndcg@10', got {cols}", 1))
-        for lineno, row in enumerate(reader, start=2):
-            try:
-                points.append((int(float(row[scol])), float(row[ncol])))
-            except (TypeError, ValueError):
-                if (row.get(ncol) or "").strip() in ("", "-"):
-                    continue  # steps without an evaluation
-                raise InputError(Problem(str(path), f"not a number: {row[ncol]!r}",
-                                         lineno, ncol)) from None
+    points = _trainer_state_points(path) if path.suffix == ".json" else _csv_points(path)
     if not points:
         raise InputError(Problem(str(path), "no NDCG@10 evaluations found"))
     return sorted(points)
+
+
+def _trainer_state_points(path: Path) -> list[tuple[int, float]]:
+    state = read_json_object(path, what="training log")
+    history = state.get("log_history", [])
+    if not isinstance(history, list):
+        raise InputError(Problem(str(path), "expected a list of records", field="log_history"))
+    points: list[tuple[int, float]] = []
+    for i, rec in enumerate(history):
+        key = next((k for k in rec if k.endswith("ndcg@10")), None) if isinstance(
+            rec, dict) else None
+        if key is not None and "step" in rec:
+            try:
+                points.append((int(rec["step"]), float(rec[key])))
+            except (TypeError, ValueError):
+                raise InputError(Problem(str(path), f"expected numbers, got step "
+                                         f"{rec['step']!r} and {rec[key]!r}",
+                                         field=f"log_history[{i}].{key}")) from None
+    return points
+
+
+def _csv_points(path: Path) -> list[tuple[int, float]]:
+    import csv
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(Problem(str(path), f"undecodable bytes ({exc.reason}); expected "
+                                 "UTF-8 CSV text")) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    cols = reader.fieldnames or []
+    ncol = next((c for c in cols if c.strip().lower().endswith("ndcg@10")), None)
+    scol = next((c for c in cols if c.strip().lower() == "step"), None)
+    if ncol is None or scol is None:
+        raise InputError(Problem(str(path), "expected a header with columns 'step' "
+                                 f"and one ending in 'ndcg@10', got {cols}", 1))
+    points: list[tuple[int, float]] = []
+    for lineno, row in enumerate(reader, start=2):
+        try:
+            points.append((int(float(row[scol])), float(row[ncol])))
+        except (TypeError, ValueError):
+            if (row.get(ncol) or "").strip() in ("", "-"):
+                continue  # steps without an evaluation
+            raise InputError(Problem(str(path), f"not a number: {row[ncol]!r}",
+                                     lineno, ncol)) from None
+    return points
 
 
 def plot_ndcg_curve(log: str | os.PathLike, path: str | os.PathLike) -> None:

@@ -42,6 +42,39 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
+def _systems(arg: str) -> list[str]:
+    """The systems named by --system (comma-separated, or "all")."""
+    from termfit.errors import InputError, Problem
+    from termfit.evaluate import SYSTEMS
+
+    systems = list(SYSTEMS) if arg == "all" else [s.strip() for s in arg.split(",") if s.strip()]
+    bad = [s for s in systems if s not in SYSTEMS]
+    if bad or not systems:
+        raise InputError(Problem("--system", f"unknown system {', '.join(bad) or '(none)'}; "
+                                 "expected " + ", ".join(SYSTEMS) + " or all"))
+    return systems
+
+
+def _input_files(args: argparse.Namespace) -> tuple[Path, Path, str, Path | None]:
+    """(queries file, corpus file, report name, dev queries file or None) from the options."""
+    from termfit.errors import InputError, Problem
+    from termfit.evaluate import split_paths
+
+    dev_path = Path(args.dev_queries) if args.dev_queries else None
+    if args.data:
+        if args.queries or args.corpus:
+            raise InputError(Problem("--data", "give either --data or --queries/--corpus"))
+        qpath, cpath = split_paths(args.data, args.split)
+        if dev_path is None and args.split != "dev":
+            cand = DataLayout(args.data).queries("dev")
+            dev_path = cand if cand.is_file() else None
+        return qpath, cpath, f"{Path(args.data).name}/{args.split}", dev_path
+    if args.queries and args.corpus:
+        return Path(args.queries), Path(args.corpus), Path(args.queries).stem, dev_path
+    raise InputError(Problem("termfit eval", "give --data DIR [--split S], or "
+                             "--queries Q.jsonl and --corpus C.jsonl"))
+
+
 def run(args: argparse.Namespace) -> int:
     from termfit import evaluate as ev
     from termfit.errors import InputError, Problem
@@ -60,26 +93,8 @@ def run(args: argparse.Namespace) -> int:
             return 0
     if args.limit_queries is not None and args.limit_queries < 1:
         raise InputError(Problem("--limit-queries", "must be at least 1"))
-    systems = list(ev.SYSTEMS) if args.system == "all" else [
-        s.strip() for s in args.system.split(",") if s.strip()]
-    bad = [s for s in systems if s not in ev.SYSTEMS]
-    if bad or not systems:
-        raise InputError(Problem("--system", f"unknown system {', '.join(bad) or '(none)'}; "
-                                 "expected " + ", ".join(ev.SYSTEMS) + " or all"))
-    dev_path = args.dev_queries
-    if args.data:
-        if args.queries or args.corpus:
-            raise InputError(Problem("--data", "give either --data or --queries/--corpus"))
-        qpath, cpath = ev.split_paths(args.data, args.split)
-        name = f"{Path(args.data).name}/{args.split}"
-        if dev_path is None and args.split != "dev":
-            cand = DataLayout(args.data).queries("dev")
-            dev_path = cand if cand.is_file() else None
-    elif args.queries and args.corpus:
-        qpath, cpath, name = Path(args.queries), Path(args.corpus), Path(args.queries).stem
-    else:
-        raise InputError(Problem("termfit eval", "give --data DIR [--split S], or "
-                                 "--queries Q.jsonl and --corpus C.jsonl"))
+    systems = _systems(args.system)
+    qpath, cpath, name, dev_path = _input_files(args)
     corpus = ev.load_corpus(cpath)
     ids = {c["id"] for c in corpus}
     queries = ev.sample(ev.load_queries(qpath, ids), args.limit_queries, args.seed)
