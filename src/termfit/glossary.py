@@ -270,38 +270,49 @@ def _str_list(value, row: Row, name: str, problems: list[Problem]) -> list[str]:
 
 def validate_row(row: Row, problems: list[Problem]) -> Entry | None:
     """Check one raw row; problems go to ``problems``; returns the entry when valid."""
-    d = row.data
     n = len(problems)
-
-    def text(name: str, required: bool) -> str | None:
-        value = d.get(name)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if required:
-                what = "empty abbreviation" if name == "abbr" else "missing expansion"
-                if name not in ("abbr", "expansion"):
-                    what = "missing value"
-                problems.append(Problem(row.source, f"{what}; expected a non-empty string",
-                                        row.line, name))
-            return None
-        if not isinstance(value, str):
-            problems.append(Problem(row.source, f"expected a string, got "
-                                    f"{type(value).__name__}", row.line, name))
-            return None
-        return " ".join(value.split())
-
-    abbr = text("abbr", True)
-    expansion = text("expansion", True)
-    ident = text("id", False)
-    definition = text("definition", False)
-    category = text("category", False)
+    abbr = _text_field(row, "abbr", True, problems)
+    expansion = _text_field(row, "expansion", True, problems)
+    ident = _text_field(row, "id", False, problems)
+    definition = _text_field(row, "definition", False, problems)
+    category = _text_field(row, "category", False, problems)
     if category is not None:
         category = _CATEGORY_ALIASES.get(category.lower(), category.lower())
         if category not in CATEGORIES:
-            problems.append(Problem(row.source, f"unknown category {d['category']!r}; expected "
-                                    f"one of {', '.join(CATEGORIES)}", row.line, "category"))
-    lists = {name: _str_list(d.get(name), row, name, problems) for name in LIST_FIELDS}
-    for name, value in [("id", ident), ("abbr", abbr), ("expansion", expansion),
-                        ("definition", definition)]:
+            problems.append(Problem(row.source, f"unknown category {row.data['category']!r}; "
+                                    f"expected one of {', '.join(CATEGORIES)}", row.line,
+                                    "category"))
+    lists = {name: _str_list(row.data.get(name), row, name, problems) for name in LIST_FIELDS}
+    _check_lengths(row, {"id": ident, "abbr": abbr, "expansion": expansion,
+                         "definition": definition}, lists, problems)
+    if len(problems) > n or abbr is None or expansion is None:
+        return None
+    return Entry(id=ident or "", abbr=abbr, expansion=expansion, ko=lists["ko"],
+                 category=category, definition=definition,
+                 sources=lists["sources"] or [Path(row.source).name], aliases=lists["aliases"])
+
+
+def _text_field(row: Row, name: str, required: bool, problems: list[Problem]) -> str | None:
+    """The row's ``name`` field with spaces collapsed; None (and a problem if it is
+    required or not a string) when it is absent, blank or not a string."""
+    value = row.data.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            what = {"abbr": "empty abbreviation", "expansion": "missing expansion"}.get(
+                name, "missing value")
+            problems.append(Problem(row.source, f"{what}; expected a non-empty string",
+                                    row.line, name))
+        return None
+    if not isinstance(value, str):
+        problems.append(Problem(row.source, f"expected a string, got "
+                                f"{type(value).__name__}", row.line, name))
+        return None
+    return " ".join(value.split())
+
+
+def _check_lengths(row: Row, texts: dict[str, str | None], lists: dict[str, list[str]],
+                   problems: list[Problem]) -> None:
+    for name, value in texts.items():
         if value is not None and len(value) > MAX_LEN[name]:
             problems.append(Problem(row.source, f"over-long field: {len(value)} characters, "
                                     f"at most {MAX_LEN[name]}", row.line, name))
@@ -309,11 +320,6 @@ def validate_row(row: Row, problems: list[Problem]) -> Entry | None:
         if any(len(v) > MAX_LEN[name] for v in values):
             problems.append(Problem(row.source, f"over-long value: at most {MAX_LEN[name]} "
                                     "characters per item", row.line, name))
-    if len(problems) > n or abbr is None or expansion is None:
-        return None
-    return Entry(id=ident or "", abbr=abbr, expansion=expansion, ko=lists["ko"],
-                 category=category, definition=definition,
-                 sources=lists["sources"] or [Path(row.source).name], aliases=lists["aliases"])
 
 
 # --------------------------------------------------------------------------- merging
