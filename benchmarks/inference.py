@@ -132,9 +132,10 @@ def _export(variant: str, model: str | None, work: Path, keep_glossary: list[str
 
     keep = glossary_texts(keep_glossary) if keep_glossary else []
     if fmt is None:
+        from termfit.models import load_model
         from termfit.trim import trim_vocabulary
 
-        trim_vocabulary(model, keep, out_dir=out)
+        trim_vocabulary(load_model(model), keep, out_dir=out)
     else:
         from termfit.export import export_model
 

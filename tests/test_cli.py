@@ -246,3 +246,26 @@ def test_exit_codes_are_distinct_and_documented():
     for c in ExitCode:
         assert f"| {int(c)} " in readme, f"exit code {int(c)} is not in the README's table"
         assert f"{int(c)}     " in errors.__doc__
+
+
+@pytest.mark.parametrize("blocked,argv,extra", [
+    ("nncf", ["export", "--format", "openvino-int8"], "openvino"),
+    ("onnxruntime", ["export", "--format", "onnx-int8"], "onnx"),
+    ("pypdf", ["mine"], "docs"),
+    ("docx", ["mine"], "docs"),
+])
+def test_missing_extra_names_the_install_command(capsys, monkeypatch, tmp_path, blocked, argv,
+                                                 extra):
+    import sys
+
+    monkeypatch.setitem(sys.modules, blocked, None)  # import fails as if not installed
+    if argv[0] == "mine":
+        doc = tmp_path / ("spec.pdf" if blocked == "pypdf" else "spec.docx")
+        doc.write_bytes(b"not really a document")
+        argv = [*argv, str(doc), "--out", str(tmp_path / "g.jsonl")]
+    else:
+        argv = [*argv, "--model", str(tmp_path), "--out", str(tmp_path / "out")]
+    code, _, err = run(capsys, *argv)
+    assert code == ExitCode.MODEL_OR_ENVIRONMENT
+    assert f"pip install 'termfit[{extra}]'" in err
+    assert not (tmp_path / "out").exists() and not (tmp_path / "g.jsonl").exists()

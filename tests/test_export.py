@@ -221,3 +221,15 @@ def test_export_carries_the_passage_template(source, tmp_path):
     out = export_model(str(trained), "onnx", tmp_path / "onnx")
     assert read_template(out) == PassageTemplate("{term} <{label}>")
     assert read_template(export_model(str(path), "onnx", tmp_path / "plain")) is None
+
+
+def test_running_an_export_without_its_runtime_names_the_extra(source, tmp_path, monkeypatch):
+    import sys
+
+    from termfit.errors import MissingDependencyError
+
+    _, path = source
+    out = export_model(str(path), "onnx", tmp_path / "e")
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    with pytest.raises(MissingDependencyError, match=r"pip install 'termfit\[onnx\]'"):
+        load_model(out)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from termfit.errors import InputError, TermfitError
+from termfit.errors import InputError, ModelError, TermfitError
 from termfit.fileio import read_json_object
 
 FORMATS = ("onnx", "onnx-int8", "openvino-int8")
@@ -43,7 +43,7 @@ def read_manifest(path: str | os.PathLike) -> dict | None:
     try:
         return read_json_object(p, what="export manifest")
     except InputError as exc:  # a damaged model folder, not bad user input
-        raise TermfitError(str(exc)) from None
+        raise ModelError(str(exc)) from None
 
 
 def folder_size(path: str | os.PathLike) -> int:

@@ -23,7 +23,7 @@ import torch
 from sentence_transformers import SentenceTransformer
 from sentence_transformers.base.modules import InputModule
 
-from termfit.errors import TermfitError, require
+from termfit.errors import ModelError, TermfitError, require
 from termfit.export_layout import CONFIG_ST, MODULES_JSON, ONNX_FILE, read_manifest
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ class RuntimeEncoder(InputModule):
         from transformers import AutoConfig, AutoTokenizer
 
         if runtime not in ("onnx", "openvino"):
-            raise TermfitError(f"unknown runtime {runtime!r}: expected 'onnx' or 'openvino'")
+            raise ModelError(f"unknown runtime {runtime!r}: expected 'onnx' or 'openvino'")
         self.model_dir = str(model_dir)
         self.runtime = runtime
         self.file_name = file_name
@@ -65,7 +65,7 @@ class RuntimeEncoder(InputModule):
         self.hidden_size = int(AutoConfig.from_pretrained(self.model_dir).hidden_size)
         path = Path(self.model_dir) / file_name
         if not path.is_file():
-            raise TermfitError(f"exported model file {path} is missing")
+            raise ModelError(f"exported model file {path} is missing")
         self._run = _onnx_runner(path, num_threads) if runtime == "onnx" else _ov_runner(
             path, num_threads
         )
@@ -171,7 +171,7 @@ def load_exported(
     folder = Path(path)
     manifest = read_manifest(folder)
     if manifest is None:
-        raise TermfitError(f"{folder} is not an exported model (no export manifest)")
+        raise ModelError(f"{folder} is not an exported model (no export manifest)")
     entries = _module_entries(folder)
     encoder = RuntimeEncoder(
         str(folder), str(manifest.get("runtime", "onnx")),
@@ -191,7 +191,7 @@ def _read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise TermfitError(f"{path}: unreadable ({exc})") from None
+        raise ModelError(f"{path}: unreadable ({exc})") from None
 
 
 def _module_entries(folder: Path) -> list[dict]:
@@ -201,19 +201,19 @@ def _module_entries(folder: Path) -> list[dict]:
     if not isinstance(entries, list) or not entries or not all(
         isinstance(e, dict) and isinstance(e.get("type"), str) for e in entries
     ):
-        raise TermfitError(f"{where}: expected a list of modules with a 'type' each")
+        raise ModelError(f"{where}: expected a list of modules with a 'type' each")
     first = entries[0]["type"]
     if not (first in _ENCODER_TYPES or (first.startswith("sentence_transformers.")
                                         and first.endswith(".Transformer"))):
-        raise TermfitError(f"{where}: the first module of an export must be a Transformer, "
+        raise ModelError(f"{where}: the first module of an export must be a Transformer, "
                            f"not {first!r}")
     for e in entries[1:]:
         if not e["type"].startswith("sentence_transformers."):
-            raise TermfitError(f"{where}: unexpected module type {e['type']!r} in an export "
+            raise ModelError(f"{where}: unexpected module type {e['type']!r} in an export "
                                "(only sentence-transformers' own modules are loaded)")
         sub = Path(str(e.get("path", "")))
         if sub.is_absolute() or ".." in sub.parts:
-            raise TermfitError(f"{where}: module path {str(sub)!r} leaves the model folder")
+            raise ModelError(f"{where}: module path {str(sub)!r} leaves the model folder")
     return entries
 
 
@@ -222,7 +222,7 @@ def _load_module(folder: Path, entry: dict) -> torch.nn.Module:
     try:
         cls = getattr(importlib.import_module(module_name), class_name)
     except (ImportError, AttributeError):
-        raise TermfitError(
+        raise ModelError(
             f"{folder / MODULES_JSON}: module type {entry['type']!r} is not in this "
             "sentence-transformers version") from None
     return cls.load(str(folder), subfolder=str(entry.get("path", "")), local_files_only=True)
