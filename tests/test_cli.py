@@ -261,7 +261,7 @@ def test_missing_extra_names_the_install_command(capsys, monkeypatch, tmp_path, 
     monkeypatch.setitem(sys.modules, blocked, None)  # import fails as if not installed
     if argv[0] == "mine":
         doc = tmp_path / ("spec.pdf" if blocked == "pypdf" else "spec.docx")
-        doc.write_bytes(b"not really a document")
+        doc.write_bytes((b"%PDF-1.4 " if blocked == "pypdf" else b"PK\x03\x04") + b"...")
         argv = [*argv, str(doc), "--out", str(tmp_path / "g.jsonl")]
     else:
         argv = [*argv, "--model", str(tmp_path), "--out", str(tmp_path / "out")]
