@@ -24,7 +24,8 @@ from _paths import shown
 from termfit.evaluate import EvalSettings, evaluate, load_corpus, load_queries
 from termfit.fileio import write_json
 from termfit.models import load_model
-from termfit.train import load_recipe, train
+from termfit.recipe import load_recipe
+from termfit.train import train
 
 ABLATIONS = {
     "entity-echo": {"batch_sampler": "entity", "hard_negatives": "echo"},

@@ -1,201 +1,293 @@
-"""Training: recipe validation, the entity-aware sampler, a tiny end-to-end run, resume, DDP."""
+"""Training end to end on the tiny model: the saved model, Ctrl-C and --resume, crash
+safety, small data, DDP."""
 
 from __future__ import annotations
 
 import json
-import math
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from train_fixtures import tiny_recipe, write_data
 
-from termfit.errors import InputError, TermfitError
-from termfit.train import (
-    BUILTIN_RECIPES,
-    EntityBatchSampler,
-    Recipe,
-    load_recipe,
-    read_train_data,
-    train,
-)
+import termfit.train as tr
+from termfit.errors import TermfitError
+from termfit.train import train
+from termfit.trainset import read_train_data
 
-
-def _write_data(d: Path) -> Path:
-    """A small data folder in the shape of 'termfit data build'."""
-    entries = [
-        ("aal2", "AAL2", "ATM Adaptation Layer 2"), ("aal5", "AAL5", "ATM Adaptation Layer 5"),
-        ("cp-control", "CP", "Control Plane"), ("cp-prefix", "CP", "Cyclic Prefix"),
-        ("amf", "AMF", "Access and Mobility Management Function"),
-        ("smf", "SMF", "Session Management Function"), ("upf", "UPF", "User Plane Function"),
-        ("ofdm", "OFDM", "Orthogonal Frequency Division Multiplexing"),
-        ("harq", "HARQ", "Hybrid Automatic Repeat Request"),
-        ("mme", "MME", "Mobility Management Entity"),
-        ("pdu", "PDU", "Protocol Data Unit"), ("qos", "QoS", "Quality of Service"),
-    ]
-    d.mkdir(parents=True, exist_ok=True)
-    corpus, train_rows, queries = [], [], []
-    for eid, abbr, exp in entries:
-        for kind, text in (("abbr", abbr), ("expansion", exp)):
-            for lang, label in (("ko", "기술"), ("en", "Technical")):
-                corpus.append({"id": f"{eid}-{kind}-{lang}", "text": f"{text} ({label})",
-                               "entry_id": eid, "kind": kind, "label_lang": lang})
-        for i, (q, pos, neg) in enumerate([
-            (f"What does {abbr} stand for?", f"{exp} (Technical)", f"{abbr} (Technical)"),
-            (f"{abbr}는 무엇의 약어인가요?", f"{exp} (기술)", f"{abbr} (기술)"),
-            (f"What is the abbreviation for {exp}?", f"{abbr} (Technical)", f"{exp} (Technical)"),
-            (f"{exp}의 약어는?", f"{abbr} (기술)", f"{exp} (기술)"),
-            (f"{abbr} meaning", f"{exp} (Technical)", f"{abbr} (Technical)"),
-        ]):
-            train_rows.append({"anchor": "query: " + q, "positive": "passage: " + pos,
-                               "negative_echo": "passage: " + neg, "entry_id": eid,
-                               "lang": "en", "direction": "abbr2exp", "template": f"t{i}"})
-        if eid == "amf":  # a comparison query: one row per compared term
-            for target, other, answer in (("amf", "smf", "Access and Mobility Management "
-                                           "Function"),
-                                          ("smf", "amf", "Session Management Function")):
-                train_rows.append({
-                    "anchor": "query: What is the difference between AMF and SMF?",
-                    "positive": f"passage: {answer} (Technical)",
-                    "negative_echo": f"passage: {target.upper()} (Technical)",
-                    "entry_id": target, "other_entry_id": other, "lang": "en",
-                    "direction": "abbr2exp", "template": "t-cmp"})
-        queries.append({"id": f"q-{eid}", "text": f"Explain {abbr} in one line",
-                        "relevant": [f"{eid}-expansion-en", f"{eid}-expansion-ko"],
-                        "entry_id": eid, "lang": "en", "direction": "abbr2exp"})
-    def dump(name, rows):
-        (d / name).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
-    dump("corpus.jsonl", corpus)
-    dump("train.jsonl", train_rows)
-    dump("queries-dev.jsonl", queries)
-    dump("queries-heldout-phrasings.jsonl", queries)
-    dump("entries.jsonl", [{"id": e, "abbr": a, "expansion": x} for e, a, x in entries])
-    return d
+SPECS = Path(__file__).resolve().parents[2] / "shared" / "specs"
+TELECOM_SENTENCES = [
+    "The AMF shall send the REGISTRATION ACCEPT message to the UE when the registration "
+    "procedure is completed successfully.",
+    "If the timer T3512 expires, the UE shall initiate the periodic tracking area updating "
+    "procedure unless it is in the state EMM-REGISTERED.NO-CELL-AVAILABLE.",
+    "The SDAP entity maps each QoS flow to a data radio bearer; the mapping is equal for "
+    "uplink and downlink unless configured otherwise.",
+    "세션 관리 기능(SMF)은 PDU 세션의 수립, 수정 및 해제를 담당한다.",
+]
 
 
 @pytest.fixture
 def data_dir(tmp_path) -> Path:
-    return _write_data(tmp_path / "data")
+    return write_data(tmp_path / "data")
 
 
-def _recipe(model: Path, **kw) -> Recipe:
-    base = dict(base_model=str(model), learning_rate=1e-3, batch_size=8, max_steps=4,
-                eval_steps=1000, eval_queries=5, save_steps=2, logging_steps=1,
-                final_eval=False, bf16=False, warmup_ratio=0.0, lr_scheduler_type="linear")
-    base.update(kw)
-    return Recipe(**base)
+def _weights(path: Path) -> dict:
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(str(path), device="cpu").state_dict()
 
 
-def test_builtin_recipes_load():
-    for name in BUILTIN_RECIPES:
-        r = load_recipe(name)
-        assert r.loss in ("mnrl", "cached_mnrl") and r.scale == 20.0
-    seed = load_recipe("seed-e5-large")
-    assert (seed.base_model, seed.learning_rate, seed.batch_size, seed.epochs) == (
-        "intfloat/multilingual-e5-large", 1e-5, 64, 3)
-    assert (seed.weight_decay, seed.warmup_ratio, seed.lr_scheduler_type) == (0.01, 0.1, "cosine")
+def _assert_same_weights(a: Path, b: Path, atol: float = 1e-5) -> None:
+    import torch
+
+    wa, wb = _weights(a), _weights(b)
+    assert wa.keys() == wb.keys()
+    for k in wa:
+        torch.testing.assert_close(wa[k], wb[k], atol=atol, rtol=1e-4, msg=k)
 
 
-def test_recipe_errors_name_the_key_and_line(tmp_path):
-    p = tmp_path / "r.yaml"
-    p.write_text("learning_rate: 1e-4\nbatchsize: 64\nbatch_sampler: random\nscale: -2\n")
-    with pytest.raises(InputError) as err:
-        load_recipe(p)
-    text = str(err.value)
-    assert f"{p}:2 [batchsize]: unknown key" in text
-    assert f"{p}:3 [batch_sampler]" in text and "'random'" in text
-    assert f"{p}:4 [scale]" in text
-    p.write_text("- not\n- a mapping\n")
-    with pytest.raises(InputError, match="mapping"):
-        load_recipe(p)
-    p.write_text("")
-    with pytest.raises(InputError, match="empty recipe"):
-        load_recipe(p)
-    p.write_text("schedule_by: time\n")
-    with pytest.raises(InputError, match="schedule_by: time needs max_minutes"):
-        load_recipe(p)
-    with pytest.raises(InputError, match="recipe file not found"):
-        load_recipe(tmp_path / "missing.yaml")
-
-
-def test_entity_sampler_keeps_one_pair_per_entry_and_abbreviation(data_dir):
-    import random
-
-    from termfit.train import build_train_dataset
-
-    data = read_train_data(data_dir)
-    ds = build_train_dataset(data, Recipe(batch_sampler="entity"), random.Random(0))
-    assert {"group_entry", "group_abbr"} <= set(ds.column_names)
-    sampler = EntityBatchSampler(ds, batch_size=8, drop_last=True, seed=3)
-    batches = list(sampler)
-    assert len(batches) == len(sampler) > 0
-    cmp_rows = [i for i, g in enumerate(ds["group_entry"]) if len(g) == 2]
-    assert len(cmp_rows) == 2 and sorted(ds[cmp_rows[0]]["group_entry"]) == ["amf", "smf"]
-    for batch in batches:
-        rows = [ds[i] for i in batch]
-        entries = [e for r in rows for e in r["group_entry"]]
-        assert len(set(entries)) == len(entries)  # a comparison also claims its other term
-        abbrs = [a for r in rows for a in r["group_abbr"]]
-        assert len(set(abbrs)) == len(abbrs)  # CP senses never together
-    assert batches == list(EntityBatchSampler(ds, batch_size=8, drop_last=True, seed=3))
-    sampler.set_epoch(1)
-    assert list(sampler) != batches
+def _spec_sentences(n: int = 40) -> list[str]:
+    """Real sentences from the shared specifications, or a few telecom sentences."""
+    found = []
+    for doc in sorted(SPECS.glob("*.md"))[:4]:
+        for line in doc.read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if 60 < len(line) < 400 and not line.startswith(("|", "#")) and line.count(" ") > 8:
+                found.append(line)
+                if len(found) % (n // 4) == 0:
+                    break
+    return found[:n] or TELECOM_SENTENCES
 
 
 def test_train_tiny_end_to_end(data_dir, tiny_model_path, tmp_path):
     from sentence_transformers import SentenceTransformer
 
     out = tmp_path / "model"
-    recipe = _recipe(tiny_model_path, hard_negatives="echo", trim_vocabulary=True,
-                     general_vocab_size=500, embedding_learning_rate=1e-2, eval_steps=2,
-                     final_eval=True)
+    recipe = tiny_recipe(tiny_model_path, hard_negatives="echo", trim_vocabulary=True,
+                         general_vocab_size=500, embedding_learning_rate=1e-2, eval_steps=2,
+                         final_eval=True)
     result = train(data_dir, recipe, out)
     assert result.steps == 4
     assert [r["step"] for r in result.log if r["ndcg@10"] is not None] == [2, 4]
     model = SentenceTransformer(str(out), device="cpu")
-    assert model[0].auto_model.get_input_embeddings().num_embeddings < 5000
     assert model.encode(["query: AMF"]).shape == (1, 32)
     resolved = yaml.safe_load((out / "termfit_recipe.yaml").read_text())
     assert resolved["hard_negatives"] == "echo" and resolved["_resolved"]["steps"] == 4
     card = (out / "README.md").read_text()
-    assert "- ko" in card and "- en" in card and "license: mit" in card
-    assert "MultipleNegativesRankingLoss" in card
+    assert "- ko" in card and "- en" in card and "MultipleNegativesRankingLoss" in card
+    assert "license: unknown" in card  # the tiny base model names no licence
     assert (out / "training_curve.png").stat().st_size > 1000
     assert any(k.startswith("heldout-phrasings") for k in result.metrics)
+    ckpts = tmp_path / "model.checkpoints"
+    assert sorted(p.name for p in ckpts.glob("checkpoint-*")) == ["checkpoint-2", "checkpoint-4"]
+    assert not (ckpts / ".partial").exists()
     with pytest.raises(TermfitError, match="--resume"):
         train(data_dir, recipe, tmp_path / "model")  # checkpoints of that run are still there
 
 
-@pytest.mark.slow  # three training runs
-def test_resume_continues_exactly(data_dir, tiny_model_path, tmp_path, monkeypatch):
+def test_model_card_licence_is_the_base_models(data_dir, tiny_model_path, tmp_path):
+    base = tmp_path / "base"
+    shutil.copytree(tiny_model_path, base)
+    text = (base / "README.md").read_text()
+    (base / "README.md").write_text(text.replace("---\n", "---\nlicense: apache-2.0\n", 1))
+    train(data_dir, tiny_recipe(base, max_steps=2), tmp_path / "m")
+    card = (tmp_path / "m" / "README.md").read_text()
+    assert "license: apache-2.0" in card and "license: mit" not in card
+
+
+def test_training_length_is_not_saved_into_the_model(data_dir, tiny_model_path, tmp_path):
+    from sentence_transformers import SentenceTransformer
+
+    base = SentenceTransformer(str(tiny_model_path), device="cpu")
+    base_limit = base.max_seq_length
+    out = tmp_path / "m"
+    train(data_dir, tiny_recipe(tiny_model_path, max_steps=2, max_seq_length=16), out)
+    model = SentenceTransformer(str(out), device="cpu")
+    assert model.max_seq_length == base_limit > 100
+    assert model.tokenizer.model_max_length == base_limit
+    saved_cfg = json.loads((out / "tokenizer_config.json").read_text())
+    assert saved_cfg.get("model_max_length") == base_limit
+    st_cfg = out / "sentence_bert_config.json"
+    assert json.loads(st_cfg.read_text()).get("max_seq_length", base_limit) == base_limit
+    words = ("the user equipment shall send a registration request to the network "
+             "after the timer expires and ").split() * 6
+    a = " ".join(words + ["accept"])
+    b = " ".join(words + ["reject"])
+    assert 60 < len(model.tokenizer(a)["input_ids"]) < base_limit
+    ea, eb = model.encode([a, b])
+    assert abs(float(ea @ eb) - 1.0) > 1e-6  # the last word still counts
+    train(data_dir, tiny_recipe(tiny_model_path, max_steps=2, max_seq_length=16,
+                                saved_max_seq_length=64), tmp_path / "m64")
+    assert SentenceTransformer(str(tmp_path / "m64"), device="cpu").max_seq_length == 64
+
+
+def test_trimmed_training_saves_the_full_vocabulary(data_dir, tiny_model_path, tmp_path):
     import torch
     from sentence_transformers import SentenceTransformer
-    from transformers import TrainerCallback
 
-    import termfit.train as tr
+    from termfit.trim import trim_vocabulary
 
-    recipe = _recipe(tiny_model_path)
+    out = tmp_path / "m"
+    recipe = tiny_recipe(tiny_model_path, trim_vocabulary=True, general_vocab_size=500,
+                         embedding_learning_rate=1e-2, max_steps=3)
+    train(data_dir, recipe, out)
+    base = SentenceTransformer(str(tiny_model_path), device="cpu")
+    model = SentenceTransformer(str(out), device="cpu")
+    texts = _spec_sentences()
+    trimmed = trim_vocabulary(base, keep=["AMF Session Management Function"],
+                              general_size=500)
+    assert trimmed.tokenizer(texts)["input_ids"] != base.tokenizer(texts)["input_ids"]
+    assert model.tokenizer(texts)["input_ids"] == base.tokenizer(texts)["input_ids"]
+    before = base[0].auto_model.get_input_embeddings().weight.detach()
+    after = model[0].auto_model.get_input_embeddings().weight.detach()
+    assert after.shape == before.shape
+    used = sorted({i for t in ["AMF", "Session Management Function"]
+                   for i in base.tokenizer(t, add_special_tokens=False)["input_ids"]})
+    assert not torch.allclose(after[used], before[used])  # trained rows
+    cjk = [i for i in base.tokenizer("的是不了人我在有", add_special_tokens=False)["input_ids"]
+           if base.tokenizer.convert_ids_to_tokens(i) != "\u2581"]
+    assert cjk
+    assert torch.equal(after[cjk], before[cjk])  # rows the trimmed model did not hold
+    changed = (after != before).any(dim=1).nonzero().flatten().tolist()
+    assert 0 < len(changed) < 5000
+
+
+class _CtrlCAt:
+    """Sends SIGINT during the given step."""
+
+    def __init__(self, step: int):
+        from transformers import TrainerCallback
+
+        target = step
+
+        class Send(TrainerCallback):
+            def on_step_begin(self, args, state, control, **kw):
+                if state.global_step == target - 1:
+                    os.kill(os.getpid(), signal.SIGINT)
+
+        self.callback = Send()
+
+
+def _with_callback(monkeypatch, callback) -> None:
+    original = tr.build_trainer
+
+    def build(*args, **kwargs):
+        trainer = original(*args, **kwargs)
+        trainer.add_callback(callback)
+        return trainer
+
+    monkeypatch.setattr(tr, "build_trainer", build)
+
+
+def test_ctrl_c_saves_and_resume_continues_exactly(data_dir, tiny_model_path, tmp_path,
+                                                   monkeypatch):
+    recipe = tiny_recipe(tiny_model_path, save_steps=100)
     train(data_dir, recipe, tmp_path / "straight")
-
-    class Interrupt(TrainerCallback):
-        def on_step_end(self, args, state, control, **kw):
-            if state.global_step == 2:
-                raise KeyboardInterrupt
-
-    original = tr._callbacks
-    monkeypatch.setattr(tr, "_callbacks", lambda *a: [*original(*a), Interrupt()])
+    _with_callback(monkeypatch, _CtrlCAt(2).callback)
     with pytest.raises(TermfitError, match="interrupted at step 2"):
         train(data_dir, recipe, tmp_path / "resumed")
     assert not (tmp_path / "resumed").exists()
-    monkeypatch.setattr(tr, "_callbacks", original)
-    train(data_dir, recipe, tmp_path / "resumed", resume=True)
-    a = SentenceTransformer(str(tmp_path / "straight"), device="cpu").state_dict()
-    b = SentenceTransformer(str(tmp_path / "resumed"), device="cpu").state_dict()
-    for k in a:
-        torch.testing.assert_close(a[k], b[k], atol=1e-5, rtol=1e-4, msg=k)
+    assert (tmp_path / "resumed.checkpoints" / "checkpoint-2" / "termfit_clock.json").is_file()
+    monkeypatch.undo()
+    result = train(data_dir, recipe, tmp_path / "resumed", resume=True)
+    assert result.steps == 4
+    _assert_same_weights(tmp_path / "straight", tmp_path / "resumed")
+
+
+def test_checkpoints_appear_only_when_complete(data_dir, tiny_model_path, tmp_path,
+                                               monkeypatch):
+    import termfit.checkpoints as ck
+
+    seen = []
+    original = ck.publish
+
+    def publish(checkpoint_dir, step, marker, keep):
+        written = ck.partial_dir(checkpoint_dir) / f"checkpoint-{step}"
+        assert (written / "optimizer.pt").is_file() and (written / "trainer_state.json").is_file()
+        assert not (checkpoint_dir / f"checkpoint-{step}").exists()
+        seen.append(step)
+        return original(checkpoint_dir, step, marker, keep)
+
+    monkeypatch.setattr(ck, "publish", publish)
+    train(data_dir, tiny_recipe(tiny_model_path), tmp_path / "m")
+    assert seen == [2, 4]
+
+
+def test_resume_uses_the_newest_complete_checkpoint(data_dir, tiny_model_path, tmp_path,
+                                                    capsys):
+    recipe = tiny_recipe(tiny_model_path, max_steps=6, save_steps=2, save_total_limit=3)
+    train(data_dir, recipe, tmp_path / "straight")
+    train(data_dir, recipe, tmp_path / "m")
+    ckpts = tmp_path / "m.checkpoints"
+    shutil.rmtree(tmp_path / "m")
+    shutil.rmtree(ckpts / "checkpoint-6")
+    (ckpts / "checkpoint-6").mkdir()  # as a kill -9 in an older version's save left it
+    (ckpts / "checkpoint-6" / "config.json").write_text("{}")
+    (ckpts / "checkpoint-6" / "model.safetensors.tmp").write_bytes(b"\0" * 1000)
+    capsys.readouterr()
+    result = train(data_dir, recipe, tmp_path / "m", resume=True)
+    assert f"resuming from {ckpts / 'checkpoint-4'} (step 4)" in capsys.readouterr().out
+    assert result.steps == 6
+    _assert_same_weights(tmp_path / "straight", tmp_path / "m")
+
+
+def test_resume_from_the_final_checkpoint_takes_no_extra_step(data_dir, tiny_model_path,
+                                                             tmp_path):
+    recipe = tiny_recipe(tiny_model_path, trim_vocabulary=True, general_vocab_size=500,
+                         embedding_learning_rate=1e-2)
+    first = train(data_dir, recipe, tmp_path / "m")
+    shutil.copytree(tmp_path / "m", tmp_path / "straight")
+    shutil.rmtree(tmp_path / "m")  # as if killed during the final save
+    result = train(data_dir, recipe, tmp_path / "m", resume=True)
+    assert result.steps == 4 and max(r["step"] for r in result.log) == 4
+    assert [r["step"] for r in result.log] == [r["step"] for r in first.log]
+    assert not (tmp_path / "m.checkpoints" / "checkpoint-5").exists()
+    _assert_same_weights(tmp_path / "straight", tmp_path / "m")
+
+
+def test_stale_temp_folders_of_the_model_are_removed(data_dir, tiny_model_path, tmp_path,
+                                                     caplog):
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    stale = tmp_path / f".m.{proc.pid}-x1y2z3.tmp"
+    stale.mkdir()
+    (stale / "model.safetensors").write_bytes(b"\0" * 1000)
+    other = tmp_path / f".idx.{proc.pid}-x1y2z3.tmp"
+    other.mkdir()
+    train(data_dir, tiny_recipe(tiny_model_path, max_steps=2), tmp_path / "m")
+    assert not stale.exists() and other.exists()
+    assert "left by an interrupted run" in caplog.text
+
+
+def test_too_few_pairs_for_one_batch_is_refused(data_dir, tmp_path, capsys):
+    from termfit.cli import main
+
+    lines = (data_dir / "train.jsonl").read_text().splitlines()
+    (data_dir / "train.jsonl").write_text("\n".join(lines[:5]) + "\n")
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("base_model: /nonexistent/model\nbatch_size: 8\n")
+    out = tmp_path / "m"
+    assert main(["train", "--data", str(data_dir), "--recipe", str(recipe),
+                 "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "5 training pairs" in err and "batch size 8" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "r.yaml"]
+
+
+def test_entity_batches_that_cannot_be_filled_are_refused(data_dir, tiny_model_path,
+                                                          tmp_path):
+    from termfit.errors import InputError
+
+    recipe = tiny_recipe(tiny_model_path, batch_size=16)  # 12 entries, 10 abbreviations
+    with pytest.raises(InputError, match="cannot fill one batch"):
+        train(data_dir, recipe, tmp_path / "m")
+    assert not (tmp_path / "m").exists() and not (tmp_path / "m.checkpoints").exists()
 
 
 def test_cli_train_reports_bad_data(tmp_path, capsys):
@@ -211,9 +303,9 @@ def test_cli_train_reports_bad_data(tmp_path, capsys):
 def test_ddp_two_cpu_processes(data_dir, tiny_model_path, tmp_path):
     recipe = tmp_path / "r.yaml"
     # the time schedule exchanges the clock between processes at every step
-    recipe.write_text(yaml.safe_dump(_recipe(tiny_model_path, gather_across_devices=True,
-                                             max_steps=2, schedule_by="time",
-                                             max_minutes=10).model_dump()))
+    recipe.write_text(yaml.safe_dump(tiny_recipe(tiny_model_path, gather_across_devices=True,
+                                                 max_steps=2, schedule_by="time",
+                                                 max_minutes=10).model_dump()))
     torchrun = shutil.which("torchrun") or str(Path(sys.executable).parent / "torchrun")
     import socket
 
@@ -231,6 +323,9 @@ def test_ddp_two_cpu_processes(data_dir, tiny_model_path, tmp_path):
     assert (tmp_path / "m" / "model.safetensors").is_file()
     log = json.loads((tmp_path / "m" / "training_log.json").read_text())["log"]
     assert log[-1]["step"] == 2
+    ckpt = tmp_path / "m.checkpoints" / "checkpoint-2"
+    assert {"rng_state_0.pth", "rng_state_1.pth", "termfit_clock.json"} <= {
+        p.name for p in ckpt.iterdir()}
 
 
 def test_mined_negatives_skip_the_positives_own_entry(data_dir, tiny_model_path):
@@ -238,9 +333,11 @@ def test_mined_negatives_skip_the_positives_own_entry(data_dir, tiny_model_path)
 
     from sentence_transformers import SentenceTransformer
 
-    from termfit.train import build_train_dataset, mine_negatives
+    from termfit.recipe import Recipe
+    from termfit.trainset import build_train_dataset, mine_negatives, passage_prefix
 
     data = read_train_data(data_dir)
+    assert passage_prefix(data) == "passage: "
     recipe = Recipe(hard_negatives="mined", max_steps=2, batch_size=8)
     ds = build_train_dataset(data, recipe, random.Random(0))
     assert len(ds) == 16  # only the pairs two steps can consume are mined
@@ -253,48 +350,21 @@ def test_mined_negatives_skip_the_positives_own_entry(data_dir, tiny_model_path)
         assert text_entry[row["negative"]] not in row["group_entry"]
 
 
-@pytest.mark.parametrize("kind", ["cosine", "linear", "constant_with_warmup"])
-def test_step_schedule_matches_transformers(kind):
-    import torch
-    from transformers import get_scheduler
-
-    from termfit.train import lr_factor, progress
-
-    recipe = Recipe(max_steps=50, warmup_ratio=0.1, lr_scheduler_type=kind)
-    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
-    ref = get_scheduler(kind, opt, num_warmup_steps=5, num_training_steps=50)
-    for step in range(50):
-        assert lr_factor(recipe, progress(recipe, step, 0.0)) == pytest.approx(
-            ref.get_last_lr()[0], abs=1e-9)
-        opt.step()
-        ref.step()
-
-
-def test_time_schedule_follows_the_clock():
-    from termfit.train import Clock, lr_factor, progress
-
-    recipe = Recipe(max_steps=1000, max_minutes=10, schedule_by="time", warmup_ratio=0.1)
-    clock = Clock(offset=300.0)  # half the budget spent (e.g. before a --resume)
-    assert progress(recipe, 10, clock.synced()) == pytest.approx(0.5, abs=1e-3)
-    assert lr_factor(recipe, progress(recipe, 10, 300.0)) == pytest.approx(
-        0.5 * (1 + math.cos(math.pi * (0.5 - 0.1) / 0.9)))
-    assert progress(recipe, 1000, 300.0) == 1.0  # max_steps stays an upper bound
-    assert lr_factor(recipe, progress(recipe, 1, 600.0)) == 0.0
-    with pytest.raises(ValueError, match="max_minutes"):
-        Recipe(schedule_by="time")
-
-
 def test_time_schedule_ends_on_time_with_the_schedule_done(data_dir, tiny_model_path, tmp_path):
     out = tmp_path / "model"
-    recipe = _recipe(tiny_model_path, max_steps=100_000, max_minutes=0.05, schedule_by="time",
-                     save_steps=20, save_total_limit=1, logging_steps=1, eval_steps=10_000,
-                     final_eval=False)
+    recipe = tiny_recipe(tiny_model_path, max_steps=100_000, max_minutes=0.2,
+                         schedule_by="time", save_steps=20, save_total_limit=1,
+                         logging_steps=1, eval_steps=10_000, final_eval=False)
     result = train(data_dir, recipe, out)
-    assert 0 < result.steps < 100_000 and result.train_seconds >= 3.0
+    assert 0 < result.steps < 100_000 and result.train_seconds >= 12.0
     ckpts = sorted((tmp_path / "model.checkpoints").glob("checkpoint-*"),
                    key=lambda c: int(c.name.split("-")[1]))
-    assert ckpts and all((c / "termfit_clock.json").is_file() for c in ckpts)
+    assert len(ckpts) == 1 and (ckpts[0] / "termfit_clock.json").is_file()
     state = json.loads((ckpts[-1] / "trainer_state.json").read_text())
     assert state["global_step"] == result.steps
     lrs = [r["learning_rate"] for r in state["log_history"] if "learning_rate" in r]
-    assert lrs[0] > 0.5 * 1e-3 and lrs[-1] < 0.1 * max(lrs)  # decayed by time, not steps
+    # decayed by time, not steps (100,000 planned steps would leave it near its peak)
+    assert lrs[0] > 0.5 * 1e-3 and lrs[-1] < 0.5 * max(lrs)
+    assert lrs == sorted(lrs, reverse=True)
+    again = train(data_dir, recipe, out, resume=True)  # the budget is spent: no more steps
+    assert again.steps == result.steps

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
+import logging
 import os
+import re
 import shutil
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from termfit.errors import InputError, Problem
+
+logger = logging.getLogger(__name__)
 
 
 def _umask() -> int:
@@ -94,20 +100,31 @@ def write_jsonl(path: str | os.PathLike, rows: Iterable[dict]) -> None:
     atomic_write_text(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
 
 
+# Temporary folders are named ".NAME.PID-RANDOM.tmp" beside the output NAME; the writer
+# holds a lock on the folder while it writes, so a folder that nobody holds and whose
+# writer is gone is a leftover of a killed run.
+STALE_AFTER_HOURS = 6.0
+_TMP_MIDDLE = re.compile(r"^(?:(?P<pid>\d+)-[A-Za-z0-9_]+|[a-z0-9_]{8})$")
+
+
 @contextlib.contextmanager
 def atomic_directory(path: str | os.PathLike, overwrite: bool = True) -> Iterator[Path]:
     """Yield a temporary sibling directory that replaces ``path`` only on success.
 
-    A crash or Ctrl-C leaves ``path`` as it was (absent or the previous version).
+    A crash or Ctrl-C leaves ``path`` as it was (absent or the previous version); what a
+    killed run left beside ``path`` is removed first (:func:`remove_stale_temps`).
     """
     path = Path(path)
     check_output(path, folder=True)
+    remove_stale_temps(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.{os.getpid()}-", suffix=".tmp",
+                                    dir=path.parent))
     except OSError as exc:
         raise _cannot_write(path, exc) from None
     os.chmod(tmp, 0o777 & ~_umask())
+    lock = _lock_folder(tmp)
     try:
         yield tmp
         if path.exists():
@@ -122,6 +139,140 @@ def atomic_directory(path: str | os.PathLike, overwrite: bool = True) -> Iterato
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        if lock is not None:
+            os.close(lock)
+
+
+def _lock_folder(folder: Path) -> int | None:
+    """Open ``folder`` and hold an exclusive lock on it (released when the fd closes or the
+    process dies); ``None`` where locks are not available."""
+    try:
+        import fcntl
+
+        fd = os.open(folder, os.O_RDONLY)
+    except (ImportError, OSError):
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _is_held(folder: Path) -> bool | None:
+    """Whether a writer holds ``folder``'s lock (``None``: locks are not available here)."""
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True
+    return True
+
+
+def stale_temps(path: str | os.PathLike, max_age_hours: float = STALE_AFTER_HOURS) -> list[Path]:
+    """Temporary folders of ``path`` (``.NAME.*.tmp`` beside it) left by killed writers.
+
+    One is stale when no process holds its lock and its writer's process is gone (or, for
+    names without a process id, or a reused id, when it is older than ``max_age_hours``).
+    Other outputs' temporary folders never match.
+    """
+    path = Path(path)
+    parent, prefix = path.parent, f".{path.name}."
+    if not parent.is_dir():
+        return []
+    now = time.time()
+    found = []
+    for p in parent.iterdir():
+        if not (p.name.startswith(prefix) and p.name.endswith(".tmp")):
+            continue
+        m = _TMP_MIDDLE.match(p.name[len(prefix):-len(".tmp")])
+        if m is None or not p.is_dir():
+            continue
+        held = _is_held(p)
+        if held:
+            continue
+        pid = int(m.group("pid")) if m.group("pid") else None
+        try:
+            old = now - p.stat().st_mtime > max_age_hours * 3600
+        except OSError:
+            continue
+        gone = pid is not None and pid != os.getpid() and not _pid_alive(pid)
+        if gone or (old and (held is False or pid is None)):
+            found.append(p)
+    return found
+
+
+def remove_stale_temps(path: str | os.PathLike,
+                       max_age_hours: float = STALE_AFTER_HOURS) -> list[Path]:
+    """Remove what killed runs left beside ``path`` and say so (a warning per folder).
+
+    Temporary folders (:func:`stale_temps`) are deleted. A previous version set aside while
+    being replaced (``.NAME.old-PID``) is deleted when ``path`` exists, and put back when
+    the kill came between the two renames and ``path`` is missing.
+    """
+    path = Path(path)
+    removed = []
+    for p in stale_temps(path, max_age_hours):
+        logger.warning("removing %s, left by an interrupted run", p)
+        shutil.rmtree(p, ignore_errors=True)
+        removed.append(p)
+    parent = path.parent
+    if parent.is_dir():
+        for p in parent.glob(f".{glob.escape(path.name)}.old-*"):
+            pid = p.name.rsplit("-", 1)[-1]
+            if not pid.isdigit() or _pid_alive(int(pid)):
+                continue
+            if path.exists():
+                logger.warning("removing %s, left by an interrupted run", p)
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                logger.warning("restoring %s from %s, left by an interrupted run", path, p)
+                os.replace(p, path)
+            removed.append(p)
+    return removed
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: str | os.PathLike, what: str = "") -> Iterator[None]:
+    """Hold an exclusive lock on the file ``path`` (created if needed) for the block;
+    raise :class:`InputError` at once when another process holds it."""
+    path = Path(path)
+    try:
+        import fcntl
+    except ImportError:  # no advisory locks on this platform
+        yield
+        return
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise InputError(Problem(str(path.parent), what or f"{path} is locked by another "
+                                     "process")) from None
+        yield
+    finally:
+        os.close(fd)
 
 
 def parse_json_object(text: str, path: str | os.PathLike, lineno: int,

@@ -82,8 +82,10 @@ def run_pipeline(
     from termfit.index import build_index
     from termfit.layout import DataLayout
     from termfit.models import load_model
+    from termfit.recipe import load_recipe
     from termfit.report import markdown_table, plot_report
-    from termfit.train import load_recipe, summarize_metrics, train
+    from termfit.train import train
+    from termfit.trainlog import summarize_metrics
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

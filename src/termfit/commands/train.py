@@ -21,7 +21,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from termfit.fileio import check_output
-    from termfit.train import format_training_log, load_recipe, summarize_metrics, train
+    from termfit.recipe import load_recipe
+    from termfit.train import train
+    from termfit.trainlog import format_training_log, summarize_metrics
 
     check_output(args.out, folder=True)
     if args.checkpoints:
