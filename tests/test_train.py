@@ -368,3 +368,73 @@ def test_time_schedule_ends_on_time_with_the_schedule_done(data_dir, tiny_model_
     assert lrs == sorted(lrs, reverse=True)
     again = train(data_dir, recipe, out, resume=True)  # the budget is spent: no more steps
     assert again.steps == result.steps
+
+
+def _train_cli(args: list[str], env: dict) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "termfit", "train", *args], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _kill_when(proc: subprocess.Popen, ready, timeout: float = 300.0) -> bool:
+    """kill -9 ``proc`` as soon as ``ready()`` holds; False when it ended first."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and time.monotonic() < deadline:
+        if ready():
+            proc.kill()
+            proc.wait()
+            return True
+        time.sleep(0.005)
+    proc.wait()
+    return False
+
+
+@pytest.mark.slow
+def test_kill_9_at_any_moment_then_resume_matches_an_unbroken_run(data_dir, tiny_model_path,
+                                                                 tmp_path):
+    """kill -9 inside checkpoint saves, inside the final save and at random moments;
+    ``--resume`` always ends exactly at max_steps with the unbroken run's weights."""
+    import random
+    import time
+
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(yaml.safe_dump(tiny_recipe(tiny_model_path, max_steps=8, save_steps=2,
+                                                 save_total_limit=2).model_dump()))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "OMP_NUM_THREADS": "1"}
+    straight = _train_cli(["--data", str(data_dir), "--recipe", str(recipe),
+                           "--out", str(tmp_path / "straight")], env)
+    assert straight.wait(timeout=600) == 0, straight.stderr.read().decode()[-3000:]
+
+    out, ckpts = tmp_path / "m", tmp_path / "m.checkpoints"
+    args = ["--data", str(data_dir), "--recipe", str(recipe), "--out", str(out), "--resume"]
+    partial = ckpts / ".partial"
+    moments = {
+        "checkpoint save": lambda: any(partial.glob("checkpoint-*/*")),
+        "final save": lambda: any(tmp_path.glob(".m.*.tmp/*")),
+    }
+    rng = random.Random(int(os.environ.get("TERMFIT_KILL_SEED", "7")))
+    plan = ["checkpoint save", "random", "checkpoint save", "random", "final save",
+            "final save"]
+    killed = []
+    for what in plan:
+        proc = _train_cli(args, env)
+        if what == "random":
+            start, delay = time.monotonic(), rng.uniform(2.0, 20.0)
+            hit = _kill_when(proc, lambda s=start, d=delay: time.monotonic() - s > d)
+        else:
+            hit = _kill_when(proc, moments[what])
+        killed.append((what, hit))
+        if not hit:
+            assert proc.returncode == 0, proc.stderr.read().decode()[-3000:]
+    assert ("checkpoint save", True) in killed and ("final save", True) in killed, killed
+    if out.exists():
+        shutil.rmtree(out)  # the last run may have finished: make the next one resume too
+    proc = _train_cli(args, env)
+    assert proc.wait(timeout=600) == 0, proc.stderr.read().decode()[-3000:]
+    resolved = yaml.safe_load((out / "termfit_recipe.yaml").read_text())["_resolved"]
+    assert resolved["steps"] == 8
+    assert max(r["step"] for r in json.loads((out / "training_log.json").read_text())["log"]) == 8
+    assert sorted(p.name for p in ckpts.glob("checkpoint-*")) == ["checkpoint-6", "checkpoint-8"]
+    assert not partial.exists() and not list(tmp_path.glob(".m.*"))
+    _assert_same_weights(tmp_path / "straight", out)
