@@ -107,7 +107,8 @@ def test_cli_index_data_and_a_trained_model_carry_the_template(tmp_path, tiny_mo
     """`termfit index --data DIR` and a model trained on DIR both index with DIR's
     passage template."""
     from termfit.cli import main
-    from termfit.train import Recipe, train
+    from termfit.recipe import Recipe
+    from termfit.train import train
 
     g = write_glossary(tmp_path / "g.jsonl")
     data = tmp_path / "data"

@@ -21,6 +21,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from termfit.errors import Interrupted
 from termfit.fileio import exclusive_lock, write_json
@@ -190,13 +191,15 @@ class Interrupt:
     def __init__(self) -> None:
         self.requested = False
         self.stopped_at: int | None = None
-        self._previous = None
+        self._previous: Any = None
 
     def _handle(self, signum, frame) -> None:
         self.requested = True
         logger.warning("interrupted: saving a checkpoint at the end of this step "
                        "(Ctrl-C again to abort without saving)")
-        signal.signal(signal.SIGINT, self._previous or signal.default_int_handler)
+        previous = self._previous
+        signal.signal(signal.SIGINT, previous if callable(previous) or previous in (
+            signal.SIG_IGN, signal.SIG_DFL) else signal.default_int_handler)
 
     def __enter__(self) -> Interrupt:
         if threading.current_thread() is threading.main_thread():

@@ -125,14 +125,14 @@ def _read_mapping(path: Path) -> dict:
     return data
 
 
-def _problem(path: Path, err: dict, given: dict) -> Problem:
+def _problem(path: Path, err: Any, given: dict) -> Problem:
     key = ".".join(str(x) for x in err["loc"]) or None
     msg = err["msg"]
     if err["type"] == "extra_forbidden":
         msg = "unknown key"
     elif "input" in err and not isinstance(err["input"], dict):
         msg = f"{msg} (got {err['input']!r})"
-    if key in given:  # a command-line override, not the file
+    if key is not None and key in given:  # a command-line override, not the file
         return Problem(f"--{key.replace('_', '-')}", msg)
     return Problem(str(path), msg, _line_of(path, key) if key else None, key)
 

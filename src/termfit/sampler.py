@@ -9,14 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
+from sentence_transformers.base.sampler import DefaultBatchSampler
 from sentence_transformers.sentence_transformer.data_collator import (
     SentenceTransformerDataCollator,
 )
-
-try:
-    from sentence_transformers.base.sampler import DefaultBatchSampler
-except ImportError:  # sentence-transformers < 6
-    from sentence_transformers.sampler import DefaultBatchSampler
 
 GROUP_COLUMNS = ("group_entry", "group_abbr")
 RESHUFFLE_PASSES = 3
@@ -78,10 +74,12 @@ class EntityBatchSampler(DefaultBatchSampler):
     def __iter__(self) -> Iterator[list[int]]:
         import torch
 
-        self.generator.manual_seed(self.seed + self.epoch)
+        generator = self.generator
+        assert generator is not None  # __init__ always sets one
+        generator.manual_seed(self.seed + self.epoch)
         yielded, expected = 0, len(self)
         for _ in range(RESHUFFLE_PASSES):  # a full pass can fall short of len(): reshuffle
-            order = torch.randperm(self.num_rows, generator=self.generator).tolist()
+            order = torch.randperm(self.num_rows, generator=generator).tolist()
             for batch in greedy_batches(order, self._values.__getitem__, self.batch_size,
                                         self.drop_last):
                 yield batch
@@ -113,15 +111,15 @@ def greedy_batches(order: list[int], values: Callable[[int], set], batch_size: i
             else:
                 still.append(i)
         while len(batch) < batch_size:
-            i = next(stream, None)
-            if i is None:
+            nxt = next(stream, None)
+            if nxt is None:
                 exhausted = True
                 break
-            if values(i).isdisjoint(taken):
-                batch.append(i)
-                taken |= values(i)
+            if values(nxt).isdisjoint(taken):
+                batch.append(nxt)
+                taken |= values(nxt)
             else:
-                still.append(i)
+                still.append(nxt)
         waiting = still
         if len(batch) == batch_size or (batch and not drop_last):
             yield batch

@@ -49,7 +49,7 @@ def all_processes_max(value: float) -> float:
 
 def budget_spent(recipe: Recipe, elapsed: float) -> bool:
     """Whether the recipe's time budget (``max_minutes``) is spent after ``elapsed`` seconds."""
-    return bool(recipe.max_minutes) and elapsed >= recipe.max_minutes * 60
+    return recipe.max_minutes is not None and elapsed >= recipe.max_minutes * 60
 
 
 def progress(recipe: Recipe, step: int, elapsed: float) -> float:

@@ -17,6 +17,7 @@ import os
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -151,7 +152,7 @@ def build_loss(model, recipe: Recipe):
         MultipleNegativesRankingLoss,
     )
 
-    directions = ("query_to_doc", "doc_to_query") if recipe.symmetric else ("query_to_doc",)
+    directions: Any = ("query_to_doc", "doc_to_query") if recipe.symmetric else ("query_to_doc",)
     if recipe.loss == "cached_mnrl":
         return CachedMultipleNegativesRankingLoss(
             model, scale=recipe.scale, mini_batch_size=recipe.mini_batch_size,
@@ -170,8 +171,8 @@ def training_arguments(recipe: Recipe, checkpoint_dir: Path, n_pairs: int, evalu
 
     from termfit.sampler import EntityBatchSampler
 
-    sampler = {"entity": EntityBatchSampler, "no_duplicates": BatchSamplers.NO_DUPLICATES,
-               "batch": BatchSamplers.BATCH_SAMPLER}[recipe.batch_sampler]
+    sampler: Any = {"entity": EntityBatchSampler, "no_duplicates": BatchSamplers.NO_DUPLICATES,
+                    "batch": BatchSamplers.BATCH_SAMPLER}[recipe.batch_sampler]
     return SentenceTransformerTrainingArguments(
         output_dir=str(partial_dir(checkpoint_dir)),
         num_train_epochs=recipe.epochs,
@@ -235,13 +236,14 @@ def build_trainer(model, recipe: Recipe, data: TrainData, train_ds, checkpoint_d
     scheduler = time_scheduler(optimizer, recipe, clock) if recipe.schedule_by == "time" \
         else None
     preprocess = getattr(model, "preprocess", None) or model.tokenize
+    optimizers: Any = (optimizer, scheduler) if optimizer is not None else (None, None)
     trainer = SentenceTransformerTrainer(
         model=model, args=training_arguments(recipe, checkpoint_dir, len(train_ds),
                                              evaluator is not None),
         train_dataset=train_ds, loss=build_loss(model, recipe), evaluator=evaluator,
         data_collator=GroupDroppingCollator(preprocess_fn=bucketed(
             preprocess, recipe.pad_to_multiple_of, model.tokenizer.pad_token_id or 0)),
-        optimizers=(optimizer, scheduler) if optimizer is not None else (None, None),
+        optimizers=optimizers,
     )
     trainer.add_callback(time_budget_callback(recipe, clock, trainer))
     trainer.add_callback(atomic_checkpoints_callback(

@@ -17,6 +17,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from termfit.errors import TermfitError
 from termfit.recipe import Recipe
@@ -30,8 +31,8 @@ class SavedForm:
     """What :func:`restore_saved_form` needs to turn the trained model into the saved one."""
 
     max_seq_length: int | None
-    base_processor: object | None = None  # the base tokenizer (or processor), when trimmed
-    base_embeddings: object | None = None  # the base word-embedding matrix, when trimmed
+    base_processor: Any = None  # the base tokenizer (or processor), when trimmed
+    base_embeddings: Any = None  # the base word-embedding matrix (a tensor), when trimmed
     kept_ids: list[int] | None = None  # base ids of the trimmed vocabulary, in order
 
 

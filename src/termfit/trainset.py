@@ -45,7 +45,7 @@ def read_train_data(data_dir: str | os.PathLike) -> TrainData:
         raise InputError(Problem(str(lay.train), "no training pairs"))
     corpus = read_jsonl(lay.corpus, {"id": str, "text": str})
     entries = {e["id"]: e for e in read_jsonl(lay.entries, {"id": str, "abbr": str})}
-    q_req = {"id": str, "text": str, "relevant": list}
+    q_req: dict[str, type | tuple[type, ...]] = {"id": str, "text": str, "relevant": list}
     dev = read_jsonl(lay.queries("dev"), q_req) if lay.queries("dev").is_file() else []
     heldout = {}
     for name in HELDOUT_SPLITS:
