@@ -230,8 +230,8 @@ def split_documents(contexts: Sequence[UsageSentence], config: ContextConfig
         pairs[u.source].add(abbr_key(u.abbr))
     docs = sorted(pairs, key=lambda d: (_doc_hash(d), d))
     if config.dev_documents is not None or config.test_documents is not None:
-        unknown = sorted(set(config.dev_documents or []) | set(config.test_documents or [])
-                         - set(docs))
+        named = set(config.dev_documents or []) | set(config.test_documents or [])
+        unknown = sorted(named - set(docs))
         if unknown:
             raise InputError(Problem("--context-split", "no usage sentences from "
                                      + ", ".join(unknown) + "; documents are: "
