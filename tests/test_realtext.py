@@ -285,3 +285,14 @@ def test_shipped_korean_questions_are_valid_when_present():
         pytest.skip("no shipped Korean questions yet")
     rows = rt.load_korean_questions()
     assert len(rows) >= 1
+
+
+def test_crop_keeps_the_abbreviation_inside_the_window():
+    text = " ".join(f"w{i}" for i in range(40)) + " the CP here " + " ".join(
+        f"v{i}" for i in range(40))
+    u = usage(text, "CP", "Cyclic Prefix", "d.md")
+    c = rt.crop(u, 10)
+    assert len(c.text.split()) == 10 and c.text[c.start:c.end] == "CP"
+    assert rt.crop(u, 0) == u and rt.crop(u, 200) == u
+    first = usage("CP " + text, "CP", "Cyclic Prefix", "d.md")
+    assert rt.crop(first, 5).text.startswith("CP ")

@@ -82,6 +82,7 @@ class ContextConfig:
     train_per_doc_abbr: int = 12
     train_per_abbr: int = 48
     train_forms_per_sentence: int = 2
+    train_context_words: int = 32
     spelled_out_per_abbr: int = 24
     eval_per_doc_abbr: int = 3
     eval_per_abbr: int = 8
@@ -94,6 +95,7 @@ class ContextConfig:
         if self.dev_fraction + self.test_fraction >= 1:
             problems.append(Problem("dev_fraction", "dev and test fractions must sum below 1"))
         for name in ("train_per_doc_abbr", "train_per_abbr", "train_forms_per_sentence",
+                     "train_context_words",
                      "spelled_out_per_abbr", "eval_per_doc_abbr", "eval_per_abbr"):
             if getattr(self, name) < 0:
                 problems.append(Problem(name, "expected an integer >= 0"))
@@ -381,6 +383,21 @@ def _norm_text(text: str) -> str:
     return re.sub(r"\s+", " ", text.casefold()).strip()
 
 
+def crop(u: UsageSentence, words: int) -> UsageSentence:
+    """``u`` cut to at most ``words`` words around its abbreviation (0: unchanged), so that
+    a training query with its question fits a short training length."""
+    spans = [m.span() for m in re.finditer(r"\S+", u.text)]
+    if words <= 0 or len(spans) <= words:
+        return u
+    k = next(i for i, (a, b) in enumerate(spans) if b > u.start)
+    first = min(max(0, k - words // 2), len(spans) - words)
+    a, b = spans[first][0], spans[first + words - 1][1]
+    if not (a <= u.start and u.end <= b):
+        return u
+    return UsageSentence(u.text[a:b], u.abbr, u.start - a, u.end - a, u.expansion, u.source,
+                         u.line)
+
+
 def _forms(single: bool, n: int, rng: random.Random) -> list[str]:
     """Training question wrappers for one sentence: one English (or the sentence alone,
     when it uses a single abbreviation), one Korean, then any."""
@@ -396,16 +413,16 @@ def _lang(template_id: str) -> str:
     return "ko" if template_id.startswith("ko-") else "en"
 
 
-def _train_rows(items: list[_Labelled], corpus: _Corpus, forms: int, rng: random.Random
-                ) -> list[dict]:
+def _train_rows(items: list[_Labelled], corpus: _Corpus, forms: int, words: int,
+                rng: random.Random) -> list[dict]:
     uses: dict[tuple[str, str], set[str]] = defaultdict(set)
     for x in items:
         uses[(x.usage.source, _norm_text(x.usage.text))].add(abbr_key(x.usage.abbr))
     rows: list[dict] = []
     for x in items:
-        u = x.usage
+        single = len(uses[(x.usage.source, _norm_text(x.usage.text))]) == 1
+        u = crop(x.usage, words)
         abbr = u.text[u.start:u.end]
-        single = len(uses[(u.source, _norm_text(u.text))]) == 1
         negs = [e for i, g in enumerate(x.senses) if i != x.gold for e in g]
         for k, tid in enumerate(_forms(single, forms, rng)):
             text = wrap(u.text, abbr, tid)
@@ -532,7 +549,8 @@ def build_context_data(
     train_items = _cap(side["train"], config.train_per_doc_abbr, config.train_per_abbr, rng)
     spelled_items = _cap(spelled, config.spelled_out_per_abbr, config.spelled_out_per_abbr,
                          rng)
-    train = _train_rows(train_items + spelled_items, cp, config.train_forms_per_sentence, rng)
+    train = _train_rows(train_items + spelled_items, cp, config.train_forms_per_sentence,
+                        config.train_context_words, rng)
     splits = {}
     for name, where in (("realtext-dev", "dev"), ("realtext-test", "test")):
         items = _cap(side[where], config.eval_per_doc_abbr, config.eval_per_abbr,
