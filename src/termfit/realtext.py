@@ -79,9 +79,9 @@ class ContextConfig:
     test_documents: list[str] | None = None
     dev_fraction: float = 0.15
     test_fraction: float = 0.2
-    train_per_doc_abbr: int = 12
-    train_per_abbr: int = 48
-    train_forms_per_sentence: int = 2
+    train_per_doc_abbr: int = 24
+    train_per_abbr: int = 96
+    train_forms_per_sentence: int = 4
     train_context_words: int = 32
     spelled_out_per_abbr: int = 24
     eval_per_doc_abbr: int = 3
