@@ -182,6 +182,8 @@ def main() -> int:
     p.add_argument("--contexts", type=Path, help="usage sentences (default: mine the specs)")
     p.add_argument("--model", action="append", default=None,
                    help="model to evaluate (repeatable; default: the base model)")
+    p.add_argument("--no-base", action="store_true",
+                   help="do not evaluate the base model when no --model is given")
     p.add_argument("--train", action="store_true", help="also train the CPU recipe")
     p.add_argument("--max-minutes", type=float, default=15.0)
     p.add_argument("--train-max-seq-length", type=int, default=96)
@@ -199,7 +201,7 @@ def main() -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     data = build(args.work, args.contexts, args.seed)
     models: dict[str, str | None] = {}
-    for m in args.model or [None]:
+    for m in args.model or ([] if args.no_base else [None]):
         models["base" if m is None else Path(m).name] = m
     if args.train:
         if args.no_context_rows:
