@@ -51,6 +51,8 @@ from termfit.passages import (
     write_template,
 )
 from termfit.prompts import PASSAGE_PROMPT, QUERY_PROMPT
+from termfit.realtext import REALTEXT_SPLITS, ContextConfig, add_context_data
+from termfit.usage import UsageSentence
 
 # Default share of each (lang, direction) in an entry's training queries; ko+mixed ≈ en.
 DEFAULT_WEIGHTS = {
@@ -478,11 +480,15 @@ def build_dataset(
     *,
     columns: str | dict[str, str] | None = None,
     progress: bool = True,
+    contexts: Sequence[UsageSentence] | None = None,
+    context_config: ContextConfig | None = None,
 ) -> BuildResult:
     """Validate the glossary, generate pairs and evaluation queries, and write ``out_dir``.
 
     ``glossary`` is one or more files (JSONL, CSV/TSV, clause .txt) or a list of
-    :class:`~termfit.glossary.Entry`. Raises InputError (nothing written) on bad input.
+    :class:`~termfit.glossary.Entry`. ``contexts``: usage sentences of real documents,
+    split by document into context training rows and the ``realtext-dev``/``realtext-test``
+    query splits (:mod:`termfit.realtext`). Raises InputError (nothing written) on bad input.
     """
     config = config or BuildConfig()
     config.check()
@@ -506,6 +512,8 @@ def build_dataset(
         inputs = [{"path": str(x), "sha256": _file_sha256(p)}
                   for x, p in zip(items, paths, strict=True)]
     data = generate(entries, seed, config, progress)
+    context_card = (add_context_data(data, entries, contexts, context_config, seed)
+                    if contexts is not None else None)
     if not data["train"]:
         raise InputError(Problem("glossary", "no training pairs could be generated"))
     stats = compute_stats(data, config.token_stats)
@@ -517,6 +525,8 @@ def build_dataset(
             "by_lang": dict(Counter(t.lang for t in TEMPLATES)),
         },
     }
+    if context_card is not None:
+        card["realtext"] = context_card
     out = Path(out_dir)
     with atomic_directory(out) as tmp:
         lay = DataLayout(tmp)
@@ -527,6 +537,8 @@ def build_dataset(
         write_json(lay.stats, stats)
         write_json(lay.data_card, card)
         write_template(tmp, config.passages)
+        for name in REALTEXT_SPLITS if context_card is not None else ():
+            write_jsonl(lay.queries(name), data[name])
     return BuildResult(out, counts, stats, report,
                        {k: DataLayout(out).split(k) for k in SPLITS})
 

@@ -30,14 +30,15 @@ from termfit.hybrid import FusionConfig, fuse, tune_weights
 from termfit.layout import QUERY_SPLITS, DataLayout
 from termfit.lexical import AcronymScorer, BM25Scorer
 from termfit.metrics import MAX_K, id_order, per_query_metrics, summarize, topk_indices
+from termfit.realtext import REALTEXT_SPLITS, SenseCollector, has_candidates
 from termfit.report import markdown_table, plot_report
 
 logger = logging.getLogger(__name__)
 
 SYSTEMS: tuple[str, ...] = ("bm25", "acronym", "dense", "hybrid")
-SPLITS: tuple[str, ...] = QUERY_SPLITS
+SPLITS: tuple[str, ...] = (*QUERY_SPLITS, *REALTEXT_SPLITS)
 #: Query fields that give a breakdown, when present.
-BREAKDOWNS: tuple[str, ...] = ("lang", "direction", "ambiguous")
+BREAKDOWNS: tuple[str, ...] = ("lang", "direction", "ambiguous", "kind", "style")
 #: Components of the hybrid system, in fusion-weight order.
 HYBRID_COMPONENTS: tuple[str, ...] = ("dense", "bm25", "acronym")
 # Floats held per query chunk and score matrix (bounds memory for large corpora: ~80 MB).
@@ -291,9 +292,12 @@ def rank_systems(
     k: int = MAX_K,
     settings: EvalSettings = EvalSettings(),
     _components: _Components | None = None,
+    on_scores: Any = None,
 ) -> tuple[dict[str, list[list[str]]], dict[str, float]]:
     """Top-``k`` corpus ids per query for each system, scored in bounded query chunks.
 
+    ``on_scores(system, first_query_index, score_matrix)``, when given, sees every chunk's
+    full score matrix (e.g. :class:`termfit.realtext.SenseCollector`).
     Returns ``({system: rankings}, {component: seconds})``.
     """
     for s in systems:
@@ -323,6 +327,8 @@ def rank_systems(
                 comps._timed("hybrid", t0)
             else:
                 m = mats[s]
+            if on_scores is not None:
+                on_scores(s, start, m)
             idx = topk_indices(m, k, tie)
             out[s].extend([corpus_ids[j] for j in row] for row in idx)
         bar.update(len(part))
@@ -388,8 +394,11 @@ def evaluate(
     comps = _Components([c["text"] for c in corpus], model, settings)
     if "hybrid" in systems and fusion is None and dev_queries:
         fusion = tune_fusion(dev_queries, corpus, model, _components=comps)
+    senses = (SenseCollector(queries, [str(c["id"]) for c in corpus])
+              if has_candidates(queries) else None)
     rankings, seconds = rank_systems(systems, queries, corpus, model, fusion,
-                                     settings=settings, _components=comps)
+                                     settings=settings, _components=comps,
+                                     on_scores=senses)
     rel = [set(q["relevant"]) for q in queries]
     results = {}
     for s in systems:
@@ -403,6 +412,8 @@ def evaluate(
             "n_queries": len(queries),
             "n_corpus": len(corpus),
         }
+        if senses is not None:
+            results[s]["senses"] = senses.result(s)
         if s == "hybrid":
             results[s]["fusion"] = (fusion or FusionConfig(
                 "rrf", [1.0] * 3, 60, None, list(HYBRID_COMPONENTS))).to_dict()

@@ -13,6 +13,7 @@ import numpy as np
 from termfit.errors import InputError, Problem
 from termfit.fileio import atomic_write_bytes, read_json_object
 from termfit.metrics import METRIC_NAMES, PRIMARY_METRIC
+from termfit.realtext import sense_lines
 
 
 def _fmt(v: float) -> str:
@@ -42,6 +43,7 @@ def markdown_table(report: dict) -> str:
                 row = [_fmt(report["systems"][s]["breakdowns"][field_name][g][PRIMARY_METRIC])
                        for s in systems]
                 lines.append(f"| {field_name}={g} | {vals['n']} | " + " | ".join(row) + " |")
+    lines += sense_lines(report)
     return "\n".join(lines) + "\n"
 
 

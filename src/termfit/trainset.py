@@ -80,7 +80,9 @@ def build_train_dataset(data: TrainData, recipe: Recipe, rng: random.Random):
         cols["anchor"].append(row["anchor"])
         cols["positive"].append(row["positive"])
         if use_echo:
-            cols["negative"].append(row.get("negative_echo") or row["positive"])
+            # a context row's other-sense passage beats its echo as a hard negative
+            cols["negative"].append(row.get("negative") or row.get("negative_echo")
+                                    or row["positive"])
         ids = [row["entry_id"]] + ([row["other_entry_id"]] if row.get("other_entry_id") else [])
         cols["group_entry"].append(ids)
         cols["group_abbr"].append([abbr_key(data.entries.get(i, {}).get("abbr", i))

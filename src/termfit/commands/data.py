@@ -38,6 +38,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                        f"'{DEFAULT_TEMPLATE}'); recorded in passages.json for `termfit index`")
     build.add_argument("--no-variants", action="store_true",
                        help="no lower-case / no-punctuation query variants")
+    build.add_argument("--contexts", metavar="CONTEXTS.jsonl",
+                       help="usage sentences (`termfit mine --contexts`): adds context training "
+                       "rows and the realtext-dev/realtext-test splits, split by document")
+    build.add_argument("--context-split", nargs=2, metavar=("DEV_DOCS", "TEST_DOCS"),
+                       help="comma-separated document file names for real-text dev and test "
+                       "(default: chosen by a stable hash of the file names)")
     build.add_argument("--json", action="store_true", help="print the statistics as JSON")
 
     check = sub.add_parser("check", help="validate and merge glossaries; print the merge report")
@@ -101,11 +107,36 @@ def run(args: argparse.Namespace) -> int:
         default_category=args.default_category,
         surface_variants=not args.no_variants,
     )
+    contexts, context_config = _contexts(args)
     result = dataset.build_dataset(_paths(args), args.out, seed=args.seed, config=config,
-                                   columns=args.columns)
+                                   columns=args.columns, contexts=contexts,
+                                   context_config=context_config)
     if args.json:
         print(json.dumps(result.stats, ensure_ascii=False, indent=2))
     else:
         print(dataset.format_stats(result.stats))
         print(f"\n{result.merge_report.summary()}; wrote {result.out_dir}")
+        if contexts is not None:
+            from termfit.realtext import context_summary
+
+            print(context_summary(json.loads((result.out_dir / "data_card.json").read_text(
+                encoding="utf-8"))["realtext"]))
     return 0
+
+
+def _contexts(args: argparse.Namespace):
+    """Usage sentences and their options from ``--contexts``/``--context-split``."""
+    from termfit.errors import InputError, Problem
+
+    if args.contexts is None:
+        if args.context_split:
+            raise InputError(Problem("--context-split", "needs --contexts"))
+        return None, None
+    from termfit.realtext import ContextConfig
+    from termfit.usage import read_contexts
+
+    config = ContextConfig()
+    if args.context_split:
+        dev, test = ([d.strip() for d in x.split(",") if d.strip()] for x in args.context_split)
+        config.dev_documents, config.test_documents = dev, test
+    return read_contexts(args.contexts), config

@@ -16,11 +16,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     src = p.add_argument_group("what to evaluate (a data folder, or your own files)")
     src.add_argument("--data", help="folder written by `termfit data build`")
     src.add_argument("--split", default="heldout-phrasings",
-                     help="heldout-terms | heldout-phrasings | dev (default: %(default)s)")
+                     help="heldout-terms | heldout-phrasings | dev | realtext-dev | realtext-test "
+                     "| korean (hand-written Korean questions over the folder's corpus; "
+                     "default: %(default)s)")
+    src.add_argument("--questions", metavar="FILE",
+                     help="Korean questions for --split korean (default: the shipped set)")
     src.add_argument("--queries", help="JSONL: {id, text, relevant: [corpus ids]}")
     src.add_argument("--corpus", help="JSONL: {id, text}")
     src.add_argument("--dev-queries", help="JSONL of dev queries for tuning the hybrid "
-                     "(default with --data: queries-dev.jsonl)")
+                     "(default with --data: queries-realtext-dev.jsonl when present, else "
+                     "queries-dev.jsonl; never the split evaluated)")
     p.add_argument("--system", default="all",
                    help="bm25 | acronym | dense | hybrid | all, or a comma list (default: all)")
     p.add_argument("--model", default=None,
@@ -64,15 +69,64 @@ def _input_files(args: argparse.Namespace) -> tuple[Path, Path, str, Path | None
     if args.data:
         if args.queries or args.corpus:
             raise InputError(Problem("--data", "give either --data or --queries/--corpus"))
-        qpath, cpath = split_paths(args.data, args.split)
-        if dev_path is None and args.split != "dev":
-            cand = DataLayout(args.data).queries("dev")
-            dev_path = cand if cand.is_file() else None
+        if args.split == "korean":
+            qpath, cpath = _korean_files(args)
+        else:
+            qpath, cpath = split_paths(args.data, args.split)
+        dev_path = dev_path or _default_dev(args.data, args.split)
         return qpath, cpath, f"{Path(args.data).name}/{args.split}", dev_path
+    if args.split == "korean":
+        raise InputError(Problem("--split korean", "needs --data DIR (its entries and corpus)"))
     if args.queries and args.corpus:
         return Path(args.queries), Path(args.corpus), Path(args.queries).stem, dev_path
     raise InputError(Problem("termfit eval", "give --data DIR [--split S], or "
                              "--queries Q.jsonl and --corpus C.jsonl"))
+
+
+def _default_dev(data: str, split: str) -> Path | None:
+    """Real-text dev when the folder has it, else template dev; never the split evaluated."""
+    for name in ("realtext-dev", "dev"):
+        cand = DataLayout(data).queries(name)
+        if name != split and cand.is_file():
+            return cand
+    return None
+
+
+def _korean_files(args: argparse.Namespace) -> tuple[Path, Path]:
+    """(Korean questions file, corpus file) for --split korean."""
+    from termfit.errors import InputError, Problem
+    from termfit.realtext import korean_questions_path
+
+    lay = DataLayout(args.data)
+    for p in (lay.corpus, lay.entries):
+        if not p.is_file():
+            raise InputError(Problem(str(p), "file not found (is this a `termfit data build` "
+                                     "output folder?)"))
+    return Path(args.questions) if args.questions else korean_questions_path(), lay.corpus
+
+
+def _korean_queries(args: argparse.Namespace, qpath: Path, corpus: list[dict]) -> list[dict]:
+    """The hand-written Korean questions as queries over the data folder's corpus."""
+    from dataclasses import fields
+
+    from termfit.errors import InputError, Problem
+    from termfit.fileio import read_jsonl
+    from termfit.glossary import Entry
+    from termfit.realtext import korean_queries, load_korean_questions
+
+    epath = DataLayout(args.data).entries
+    names = {f.name for f in fields(Entry)}
+    entries = [Entry(**{k: v for k, v in r.items() if k in names})
+               for r in read_jsonl(epath, {"id": str, "abbr": str, "expansion": str})]
+    questions = load_korean_questions(qpath)
+    queries, missing = korean_queries(questions, entries, corpus)
+    if missing:
+        sys.stderr.write(f"termfit eval: {len(missing)} of {len(questions)} Korean questions "
+                         f"have no gold entry in {epath} (skipped)\n")
+    if not queries:
+        raise InputError(Problem(str(epath), "no Korean question has its gold entry here; "
+                                 "build the folder from a glossary that has them"))
+    return queries
 
 
 def run(args: argparse.Namespace) -> int:
@@ -97,7 +151,9 @@ def run(args: argparse.Namespace) -> int:
     qpath, cpath, name, dev_path = _input_files(args)
     corpus = ev.load_corpus(cpath)
     ids = {c["id"] for c in corpus}
-    queries = ev.sample(ev.load_queries(qpath, ids), args.limit_queries, args.seed)
+    queries = ev.sample(_korean_queries(args, qpath, corpus) if args.split == "korean"
+                        and args.data else ev.load_queries(qpath, ids),
+                        args.limit_queries, args.seed)
     dev = None
     if "hybrid" in systems and dev_path:
         dev = ev.sample(ev.load_queries(dev_path, ids), args.limit_dev, args.seed)

@@ -1,0 +1,234 @@
+"""Real text: sentences of unseen specifications and hand-written Korean questions.
+
+Mines the eleven specifications in ../shared/specs with their usage sentences, builds the
+data from ../shared/data/telecom_glossary.jsonl with the split by document, and evaluates
+BM25, the acronym scorer, dense models and the hybrid (fusion tuned on realtext-dev) on
+realtext-test (sentence + question: NDCG@10, acc@1, sense accuracy among candidates with
+chance), the hand-written Korean questions and the template held-out phrasings. Prints a
+table and writes JSON.
+
+    python benchmarks/real_text.py [--work DIR] [--contexts FILE] [--model M ...]
+        [--train [--max-minutes 15] [--no-context-rows]] [--questions FILE]
+
+``--model`` evaluates given models (default: the offline base e5-small, zero-shot);
+``--train`` also trains the CPU recipe on the built data (``--no-context-rows``: on the
+same data without the context rows, for an ablation at the same budget) and evaluates it.
+Dense models are evaluated with max_seq_length 512 (``--max-seq-length``): real sentences
+are longer than training lengths.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from termfit import evaluate as ev
+from termfit import realtext
+from termfit.fileio import read_jsonl, write_json, write_jsonl
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+GLOSSARY = SHARED / "data" / "telecom_glossary.jsonl"
+LEXICAL = ("bm25", "acronym")
+
+
+def termfit(*args: str) -> None:
+    cmd = [sys.executable, "-m", "termfit", *args]
+    print("$ termfit " + " ".join(args), file=sys.stderr)
+    subprocess.run(cmd, check=True)
+
+
+def build(work: Path, contexts: Path | None, seed: int) -> Path:
+    """Mine the specifications (unless --contexts is given) and build the data once."""
+    data = work / "data"
+    if (data / "queries-realtext-test.jsonl").is_file():
+        return data
+    if contexts is None:
+        contexts = work / "contexts.jsonl"
+        specs = sorted(str(p) for p in (SHARED / "specs").glob("*.md") if p.name != "README.md")
+        termfit("mine", *specs, "--out", str(work / "mined.jsonl"), "--contexts",
+                str(contexts), "--quiet")
+    termfit("data", "build", str(GLOSSARY), "--contexts", str(contexts), "--out", str(data),
+            "--seed", str(seed))
+    return data
+
+
+def without_context_rows(data: Path, out: Path) -> Path:
+    """A copy of ``data`` whose train.jsonl lacks the context rows (ablation)."""
+    if (out / "train.jsonl").is_file():
+        return out
+    out.mkdir(parents=True, exist_ok=True)
+    for p in data.iterdir():
+        if p.name != "train.jsonl" and p.is_file():
+            (out / p.name).write_bytes(p.read_bytes())
+    rows = read_jsonl(data / "train.jsonl")
+    write_jsonl(out / "train.jsonl", [r for r in rows if not r["template"].startswith("ctx-")])
+    return out
+
+
+def train(data: Path, out: Path, minutes: float, max_seq_length: int) -> Path:
+    """The CPU recipe with a training length that fits a sentence and its question."""
+    if (out / "modules.json").is_file():
+        return out
+    import yaml
+
+    from termfit.train import recipe_path
+
+    recipe = yaml.safe_load(recipe_path("cpu-e5-small").read_text(encoding="utf-8"))
+    recipe["max_seq_length"] = max(recipe.get("max_seq_length", 0), max_seq_length)
+    path = out.with_suffix(".recipe.yaml")
+    path.write_text(yaml.safe_dump(recipe), encoding="utf-8")
+    termfit("train", "--data", str(data), "--recipe", str(path), "--out", str(out),
+            "--max-minutes", str(minutes))
+    return out
+
+
+def load(model: str | None, max_seq_length: int):
+    from termfit.models import load_model
+
+    st = load_model(model)
+    st.max_seq_length = max(st.max_seq_length or 0, max_seq_length)
+    tok = getattr(st, "tokenizer", None)
+    if tok is not None and getattr(tok, "model_max_length", 0) < max_seq_length:
+        tok.model_max_length = max_seq_length
+    return st
+
+
+def query_sets(data: Path, questions: str | None, limit_template: int) -> dict[str, list]:
+    corpus = ev.load_corpus(data / "corpus.jsonl")
+    ids = {c["id"] for c in corpus}
+    sets = {"realtext-test": ev.load_queries(data / "queries-realtext-test.jsonl", ids)}
+    path = Path(questions) if questions else realtext.korean_questions_path()
+    if path.is_file():
+        from dataclasses import fields
+
+        from termfit.glossary import Entry
+
+        names = {f.name for f in fields(Entry)}
+        entries = [Entry(**{k: v for k, v in r.items() if k in names})
+                   for r in read_jsonl(data / "entries.jsonl")]
+        ko, missing = realtext.korean_queries(realtext.load_korean_questions(path), entries,
+                                              corpus)
+        if missing:
+            print(f"{len(missing)} Korean questions without a gold entry (skipped)",
+                  file=sys.stderr)
+        sets["korean"] = ko
+    else:
+        print(f"no Korean questions at {path}: skipping that split", file=sys.stderr)
+    sets["heldout-phrasings"] = ev.sample(
+        ev.load_queries(data / "queries-heldout-phrasings.jsonl", ids), limit_template)
+    return sets
+
+
+def row(split: str, system: str, res: dict) -> dict:
+    m, senses = res["metrics"], res.get("senses") or {}
+    amb = senses.get("ambiguous", {})
+    return {"split": split, "system": system, "n": res["n_queries"],
+            "ndcg@10": m["ndcg@10"], "acc@1": m["accuracy@1"],
+            "sense_acc": senses.get("all", {}).get("accuracy"),
+            "sense_acc_ambiguous": amb.get("accuracy"), "chance_ambiguous": amb.get("chance"),
+            "n_ambiguous": amb.get("n"), "seconds": res["seconds"],
+            "by_kind": {k: v["ndcg@10"] for k, v in res["breakdowns"].get("kind", {}).items()},
+            "acc1_by_kind": {k: v["accuracy@1"] for k, v in res["breakdowns"].get(
+                "kind", {}).items()},
+            "by_lang": {k: v["ndcg@10"] for k, v in res["breakdowns"].get("lang", {}).items()}}
+
+
+def evaluate_all(data: Path, models: dict[str, str | None], sets: dict[str, list],
+                 max_seq_length: int, limit_dev: int) -> list[dict]:
+    corpus = ev.load_corpus(data / "corpus.jsonl")
+    ids = {c["id"] for c in corpus}
+    dev = ev.sample(ev.load_queries(data / "queries-realtext-dev.jsonl", ids), limit_dev)
+    rows = []
+    for split, queries in sets.items():
+        res = ev.evaluate(list(LEXICAL), queries, corpus, show_progress=False)
+        rows += [row(split, s, res[s]) for s in LEXICAL]
+    for label, model in models.items():
+        st = load(model, max_seq_length)
+        t0 = time.perf_counter()
+        fusion = ev.tune_fusion(dev, corpus, st, show_progress=False)
+        print(f"{label}: fusion tuned on {len(dev)} realtext-dev queries: {fusion.method} "
+              f"{fusion.weights} (dev NDCG@10 {fusion.dev_score:.3f})", file=sys.stderr)
+        for split, queries in sets.items():
+            res = ev.evaluate(["dense", "hybrid"], queries, corpus, st, fusion=fusion,
+                              show_progress=False)
+            rows += [row(split, f"{s}:{label}", res[s]) for s in ("dense", "hybrid")]
+        print(f"{label}: evaluated in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    return rows
+
+
+def fmt(v) -> str:
+    return "" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)
+
+
+def table(rows: list[dict]) -> str:
+    head = ["split", "system", "n", "NDCG@10", "acc@1", "sense acc", "sense acc (ambiguous)",
+            "chance (ambiguous)"]
+    out = ["| " + " | ".join(head) + " |", "|:--|:--|" + "--:|" * (len(head) - 2)]
+    for r in rows:
+        out.append("| " + " | ".join(fmt(x) for x in (
+            r["split"], r["system"], r["n"], r["ndcg@10"], r["acc@1"], r["sense_acc"],
+            r["sense_acc_ambiguous"], r["chance_ambiguous"])) + " |")
+    return "\n".join(out)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--work", type=Path, default=Path("/tmp/tf-realtext"))
+    p.add_argument("--contexts", type=Path, help="usage sentences (default: mine the specs)")
+    p.add_argument("--model", action="append", default=None,
+                   help="model to evaluate (repeatable; default: the base model)")
+    p.add_argument("--no-base", action="store_true",
+                   help="do not evaluate the base model when no --model is given")
+    p.add_argument("--train", action="store_true", help="also train the CPU recipe")
+    p.add_argument("--max-minutes", type=float, default=15.0)
+    p.add_argument("--train-max-seq-length", type=int, default=96)
+    p.add_argument("--no-context-rows", action="store_true",
+                   help="with --train: also train without the context rows (ablation)")
+    p.add_argument("--max-seq-length", type=int, default=512)
+    p.add_argument("--questions", help="Korean questions (default: the shipped set)")
+    p.add_argument("--limit-template", type=int, default=500,
+                   help="template held-out phrasing queries to evaluate")
+    p.add_argument("--limit-dev", type=int, default=300)
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" /
+                   "real_text.json")
+    args = p.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    data = build(args.work, args.contexts, args.seed)
+    models: dict[str, str | None] = {}
+    for m in args.model or ([] if args.no_base else [None]):
+        models["base" if m is None else Path(m).name] = m
+    if args.train:
+        if args.no_context_rows:
+            plain = without_context_rows(data, args.work / "data-no-context")
+            models["trained-no-context"] = str(train(plain, args.work / "model-no-context",
+                                                     args.max_minutes,
+                                                     args.train_max_seq_length))
+        models["trained-context"] = str(train(data, args.work / "model-context",
+                                              args.max_minutes, args.train_max_seq_length))
+    sets = query_sets(data, args.questions, args.limit_template)
+    rows = evaluate_all(data, models, sets, args.max_seq_length, args.limit_dev)
+    print(table(rows))
+    card = json.loads((data / "data_card.json").read_text(encoding="utf-8"))["realtext"]
+    report = {"glossary": str(GLOSSARY.relative_to(ROOT.parent)),
+              "documents": card["documents"], "realtext_data": {
+                  k: card[k] for k in ("usage_sentences", "labelled", "train_rows",
+                                       "spelled_out_sentences", "queries",
+                                       "ambiguous_queries")},
+              "models": {k: (v if v is None or not Path(v).is_absolute() else Path(v).name)
+                         for k, v in models.items()},
+              "train_minutes": args.max_minutes if args.train else None,
+              "eval_max_seq_length": args.max_seq_length, "rows": rows}
+    write_json(args.out, report)
+    print(f"\nwrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}",
+          file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
