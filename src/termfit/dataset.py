@@ -33,6 +33,7 @@ from termfit.errors import InputError, Problem
 from termfit.fileio import atomic_directory, read_json_object, write_json, write_jsonl
 from termfit.glossary import Entry, MergeReport, normalize, read_glossary
 from termfit.layout import QUERY_SPLITS, SPLITS, DataLayout
+from termfit.namerows import NameSettings, add_name_data
 from termfit.pairs import (
     GROUPS,
     TEMPLATES,
@@ -86,6 +87,20 @@ class BuildConfig:
     default_category: str | None = None
     surface_variants: bool = True
     token_stats: bool = True
+    # Korean-name and description rows (termfit.namerows)
+    generated_ko_names: bool = True
+    name_rows_per_entry: int = 4
+    description_rows_per_entry: int = 3
+    max_name_heldout_phrasings: int = 600
+    definitions_from: list[str] = field(default_factory=list)
+
+    @property
+    def names(self) -> NameSettings:
+        """The Korean-name and description row settings (:mod:`termfit.namerows`)."""
+        return NameSettings(self.generated_ko_names, self.name_rows_per_entry,
+                            self.description_rows_per_entry, self.heldout_template_fraction,
+                            self.max_name_heldout_phrasings, list(self.definitions_from),
+                            self.surface_variants)
 
     @property
     def passages(self) -> PassageTemplate:
@@ -100,7 +115,8 @@ class BuildConfig:
             problems.append(Problem("heldout_template_fraction", "expected a number in (0, 1)"))
         if self.pairs_per_entry < 1:
             problems.append(Problem("pairs_per_entry", "expected a positive integer"))
-        for name in ("max_heldout_phrasings", "max_dev_queries"):
+        for name in ("max_heldout_phrasings", "max_dev_queries", "name_rows_per_entry",
+                     "description_rows_per_entry", "max_name_heldout_phrasings"):
             if getattr(self, name) < 0:
                 problems.append(Problem(name, "expected an integer >= 0"))
         bad = set(self.weights) - set(DEFAULT_WEIGHTS)
@@ -506,13 +522,14 @@ def build_dataset(
         inputs = [{"path": str(x), "sha256": _file_sha256(p)}
                   for x, p in zip(items, paths, strict=True)]
     data = generate(entries, seed, config, progress)
+    names_card = add_name_data(data, entries, config.names, seed)
     if not data["train"]:
         raise InputError(Problem("glossary", "no training pairs could be generated"))
     stats = compute_stats(data, config.token_stats)
     counts = {k: len(v) for k, v in data.items()}
     card = {
         "inputs": inputs, "seed": seed, "config": asdict(config), "counts": counts,
-        "merge": report.summary(), "templates": {
+        "merge": report.summary(), "names": names_card, "templates": {
             "total": len(TEMPLATES),
             "by_lang": dict(Counter(t.lang for t in TEMPLATES)),
         },
