@@ -414,6 +414,7 @@ def compute_stats(data: dict[str, list[dict]], token_stats: bool = True) -> dict
         "total": len(data["entries"]),
         "heldout_terms": sum(r["split"] == "heldout-terms" for r in data["entries"]),
         "with_ko": sum(bool(r["ko"]) for r in data["entries"]),
+        "with_ko_generated_name": sum("ko_generated_name" in r for r in data["entries"]),
         "with_category": sum(bool(r["category"]) for r in data["entries"]),
         "with_definition": sum(bool(r["definition"]) for r in data["entries"]),
     }
@@ -464,6 +465,8 @@ def format_stats(stats: dict) -> str:
     """Markdown tables like the seed card's: counts and token lengths."""
     c = stats["counts"]
     groups = [f"{lang}/{d}" for lang in ("en", "ko", "mixed") for d in ("abbr2exp", "exp2abbr")]
+    groups += sorted({g for name in ("train", *QUERY_SPLITS)  # e.g. ko/name2exp (namerows)
+                      for g in c[name]["by_lang_direction"]} - set(groups))
     head = "| split | total | " + " | ".join(groups) + " |"
     lines = [head, "|" + "|".join([":--"] + ["--:"] * (len(groups) + 1)) + "|"]
     for name in ("train", *QUERY_SPLITS):
@@ -473,7 +476,9 @@ def format_stats(stats: dict) -> str:
     e = c["entries"]
     lines.append("")
     lines.append(f"entries: {e['total']:,} ({e['heldout_terms']:,} held-out terms, "
-                 f"{e['with_ko']:,} with Korean names, {e['with_category']:,} with a category, "
+                 f"{e['with_ko']:,} with Korean names, "
+                 f"{e.get('with_ko_generated_name', 0):,} with generated Korean names, "
+                 f"{e['with_category']:,} with a category, "
                  f"{e['with_definition']:,} with a definition); corpus passages: "
                  f"{c['corpus']['total']:,}; templates used in train: {c['train']['templates']}")
     if stats.get("tokens"):

@@ -202,9 +202,22 @@ def mined_definitions(paths: Sequence[str | Path], entries: Sequence[Entry]
 
 # ------------------------------------------------------------------------------ render
 
+def _latin_or_digit(char: str) -> bool:
+    return char.isascii() and char.isalnum()
+
+
 def _contains_token(text: str, token: str) -> bool:
-    pat = r"(?<![0-9A-Za-z])" + re.escape(token) + r"(?![0-9A-Za-z])"
-    return re.search(pat, text, flags=re.IGNORECASE) is not None
+    """``token`` in ``text`` (case-insensitive), not inside a longer Latin word or number."""
+    text, token = text.casefold(), token.casefold()
+    start = text.find(token)
+    while start >= 0 and token:
+        end = start + len(token)
+        before = text[start - 1] if start else " "
+        after = text[end] if end < len(text) else " "
+        if not _latin_or_digit(before) and not _latin_or_digit(after):
+            return True
+        start = text.find(token, start + 1)
+    return False
 
 
 def render(w: Wrapper, entry: Entry, name: str | None = None,
