@@ -2,9 +2,9 @@
 
 No training: builds the data folder once per configuration and counts ``train.jsonl`` rows
 by source (``template`` for the query templates of :mod:`termfit.pairs`; ``ko_name``,
-``ko_generated_name``, ``glossary_definition``, ``mined_definition`` for the rows of
-:mod:`termfit.namerows`), the Korean-name / description queries added to the evaluation
-splits, and the build time (in-process, token statistics off).
+``ko_generated_name``, ``ko_loanword_name``, ``glossary_definition``, ``mined_definition``
+for the rows of :mod:`termfit.namerows`), the Korean-name / description queries added to
+the evaluation splits, and the build time (in-process, token statistics off).
 
 Configurations: ``all`` (generated names, definitions mined from the specifications),
 ``no-generated-names``, ``no-name-rows``, ``no-definitions`` (no documents mined) and
@@ -31,7 +31,8 @@ from termfit.glossary import default_glossary_path
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
-SOURCES = ("template", "ko_name", "ko_generated_name", "glossary_definition", "mined_definition")
+SOURCES = ("template", "ko_name", "ko_generated_name", "ko_loanword_name", "glossary_definition",
+           "mined_definition")
 
 
 def configurations(specs: list[str]) -> dict[str, BuildConfig]:
@@ -63,6 +64,7 @@ def run(glossary: Path, name: str, config: BuildConfig) -> dict:
         "by_source": {s: by_source.get(s, 0) for s in SOURCES},
         "entries_with_name": names["entries_with_name"],
         "generated_names": names["generated_names"],
+        "loanword_names": names["loanword_names"],
         "entries_with_definition": names["entries_with_definition"],
         "queries_added": names["queries_added"],
         "heldout_phrasings": result.counts["heldout-phrasings"],

@@ -58,10 +58,28 @@ def test_generated_names_are_marked_and_kept_apart_from_curated():
     rows = {r["id"]: r for r in data["entries"]}
     assert rows["smf"]["ko"] == [] and rows["smf"]["ko_generated_name"] == "세션 관리 기능"
     smf = [r for r in data["train"] if r["entry_id"] == "smf"]
-    assert smf and all(r["ko_generated"] is True and r["source"] == "ko_generated_name"
-                       for r in smf)
+    assert smf and all(r["ko_generated"] is True for r in smf)
+    assert {r["source"] for r in smf} <= {"ko_generated_name", "ko_loanword_name"}
     assert any("세션 관리 기능" in r["anchor"] for r in smf)
     assert card["generated_names"] >= 1
+
+
+def test_loanword_readings_are_generated_names():
+    assert namerows.loanword_name("User Plane Function") == "유저 플레인 펑션"
+    assert namerows.loanword_name("Triple-DES") == "트리플 DES"
+    assert namerows.loanword_name("Access and Mobility Management Function") is None  # long
+    assert namerows.loanword_name("DES") is None  # nothing read
+    entries = [Entry("upf", "UPF", "User Plane Function", ko=["사용자 평면 기능"])]
+    data, card = _build(entries, name_rows_per_entry=20)
+    row = data["entries"][0]
+    assert row["ko"] == ["사용자 평면 기능"] and row["ko_loanword_name"] == "유저 플레인 펑션"
+    loan = [r for r in data["train"] if r["source"] == "ko_loanword_name"]
+    curated = [r for r in data["train"] if r["source"] == "ko_name"]
+    assert loan and all(r["ko_generated"] is True and "유저 플레인 펑션" in r["anchor"]
+                        for r in loan)
+    assert curated and all(r["ko_generated"] is False for r in curated)
+    assert len(loan) < len(curated)
+    assert card["loanword_names"] == 1
 
 
 def test_curated_name_is_used_and_never_overwritten():
@@ -69,7 +87,8 @@ def test_curated_name_is_used_and_never_overwritten():
     amf_entry = next(r for r in data["entries"] if r["id"] == "amf")
     assert amf_entry["ko"] == ["접속 및 이동성 관리 기능"]
     assert "ko_generated_name" not in amf_entry
-    amf = [r for r in data["train"] if r["entry_id"] == "amf" and r["template"].startswith("kn-")]
+    amf = [r for r in data["train"] if r["entry_id"] == "amf" and r["template"].startswith("kn-")
+           and r["source"] != "ko_loanword_name"]
     assert amf and all(r["ko_generated"] is False and r["source"] == "ko_name" for r in amf)
     assert all("접속 및 이동성 관리 기능" in r["anchor"] for r in amf)
 
@@ -78,7 +97,8 @@ def test_generated_names_can_be_switched_off():
     data, card = _build(ENTRIES, generated_names=False)
     assert card["generated_names"] == 0
     assert not any(r.get("ko_generated") for r in data["train"])
-    assert not any("ko_generated_name" in r for r in data["entries"])
+    assert not any("ko_generated_name" in r or "ko_loanword_name" in r
+                   for r in data["entries"])
 
 
 def test_rows_point_at_real_corpus_passages():
