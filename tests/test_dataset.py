@@ -63,7 +63,8 @@ def test_files_and_fields(built):
     assert all(r["positive"].startswith("passage: ") for r in train)
     assert all(r["negative_echo"] != r["positive"] for r in train)
     assert {r["lang"] for r in train} == {"en", "ko", "mixed"}
-    assert {r["direction"] for r in train} == {"abbr2exp", "exp2abbr"}
+    assert {"abbr2exp", "exp2abbr"} <= {r["direction"] for r in train} <= {"abbr2exp", "exp2abbr",
+                                                                          "name2exp"}
     for split in ["heldout-terms", "heldout-phrasings", "dev"]:
         rows = read(result.files[split])
         assert rows, split
@@ -138,7 +139,7 @@ def test_relevant_lists(built):
                for r in read(out / f"queries-{s}.jsonl")]
     for q in queries:
         e = by_id[q["entry_id"]]
-        want_kind = "expansion" if q["direction"] == "abbr2exp" else "abbr"
+        want_kind = "expansion" if q["direction"] in ("abbr2exp", "name2exp") else "abbr"
         own = [cid for cid, r in corpus.items() if r["entry_id"] == e["id"]
                and r["kind"] == want_kind]
         assert set(own) <= set(q["relevant"])  # both label languages

@@ -33,6 +33,7 @@ from termfit.errors import InputError, Problem
 from termfit.fileio import atomic_directory, read_json_object, write_json, write_jsonl
 from termfit.glossary import Entry, MergeReport, normalize, read_glossary
 from termfit.layout import QUERY_SPLITS, SPLITS, DataLayout
+from termfit.namerows import NameSettings, add_name_data
 from termfit.pairs import (
     GROUPS,
     TEMPLATES,
@@ -88,6 +89,20 @@ class BuildConfig:
     default_category: str | None = None
     surface_variants: bool = True
     token_stats: bool = True
+    # Korean-name and description rows (termfit.namerows)
+    generated_ko_names: bool = True
+    name_rows_per_entry: int = 4
+    description_rows_per_entry: int = 3
+    max_name_heldout_phrasings: int = 600
+    definitions_from: list[str] = field(default_factory=list)
+
+    @property
+    def names(self) -> NameSettings:
+        """The Korean-name and description row settings (:mod:`termfit.namerows`)."""
+        return NameSettings(self.generated_ko_names, self.name_rows_per_entry,
+                            self.description_rows_per_entry, self.heldout_template_fraction,
+                            self.max_name_heldout_phrasings, list(self.definitions_from),
+                            self.surface_variants)
 
     @property
     def passages(self) -> PassageTemplate:
@@ -102,7 +117,8 @@ class BuildConfig:
             problems.append(Problem("heldout_template_fraction", "expected a number in (0, 1)"))
         if self.pairs_per_entry < 1:
             problems.append(Problem("pairs_per_entry", "expected a positive integer"))
-        for name in ("max_heldout_phrasings", "max_dev_queries"):
+        for name in ("max_heldout_phrasings", "max_dev_queries", "name_rows_per_entry",
+                     "description_rows_per_entry", "max_name_heldout_phrasings"):
             if getattr(self, name) < 0:
                 problems.append(Problem(name, "expected an integer >= 0"))
         bad = set(self.weights) - set(DEFAULT_WEIGHTS)
@@ -400,6 +416,7 @@ def compute_stats(data: dict[str, list[dict]], token_stats: bool = True) -> dict
         "total": len(data["entries"]),
         "heldout_terms": sum(r["split"] == "heldout-terms" for r in data["entries"]),
         "with_ko": sum(bool(r["ko"]) for r in data["entries"]),
+        "with_ko_generated_name": sum("ko_generated_name" in r for r in data["entries"]),
         "with_category": sum(bool(r["category"]) for r in data["entries"]),
         "with_definition": sum(bool(r["definition"]) for r in data["entries"]),
     }
@@ -450,6 +467,8 @@ def format_stats(stats: dict) -> str:
     """Markdown tables like the seed card's: counts and token lengths."""
     c = stats["counts"]
     groups = [f"{lang}/{d}" for lang in ("en", "ko", "mixed") for d in ("abbr2exp", "exp2abbr")]
+    groups += sorted({g for name in ("train", *QUERY_SPLITS)  # e.g. ko/name2exp (namerows)
+                      for g in c[name]["by_lang_direction"]} - set(groups))
     head = "| split | total | " + " | ".join(groups) + " |"
     lines = [head, "|" + "|".join([":--"] + ["--:"] * (len(groups) + 1)) + "|"]
     for name in ("train", *QUERY_SPLITS):
@@ -459,7 +478,9 @@ def format_stats(stats: dict) -> str:
     e = c["entries"]
     lines.append("")
     lines.append(f"entries: {e['total']:,} ({e['heldout_terms']:,} held-out terms, "
-                 f"{e['with_ko']:,} with Korean names, {e['with_category']:,} with a category, "
+                 f"{e['with_ko']:,} with Korean names, "
+                 f"{e.get('with_ko_generated_name', 0):,} with generated Korean names, "
+                 f"{e['with_category']:,} with a category, "
                  f"{e['with_definition']:,} with a definition); corpus passages: "
                  f"{c['corpus']['total']:,}; templates used in train: {c['train']['templates']}")
     if stats.get("tokens"):
@@ -512,6 +533,7 @@ def build_dataset(
         inputs = [{"path": str(x), "sha256": _file_sha256(p)}
                   for x, p in zip(items, paths, strict=True)]
     data = generate(entries, seed, config, progress)
+    names_card = add_name_data(data, entries, config.names, seed)
     context_card = (add_context_data(data, entries, contexts, context_config, seed)
                     if contexts is not None else None)
     if not data["train"]:
@@ -520,7 +542,7 @@ def build_dataset(
     counts = {k: len(v) for k, v in data.items()}
     card = {
         "inputs": inputs, "seed": seed, "config": asdict(config), "counts": counts,
-        "merge": report.summary(), "templates": {
+        "merge": report.summary(), "names": names_card, "templates": {
             "total": len(TEMPLATES),
             "by_lang": dict(Counter(t.lang for t in TEMPLATES)),
         },

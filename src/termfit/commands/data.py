@@ -44,6 +44,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     build.add_argument("--context-split", nargs=2, metavar=("DEV_DOCS", "TEST_DOCS"),
                        help="comma-separated document file names for real-text dev and test "
                        "(default: chosen by a stable hash of the file names)")
+    build.add_argument("--no-generated-names", action="store_true",
+                       help="no Korean-name rows for entries without a curated Korean name "
+                       "(default: generated names, marked ko_generated)")
+    build.add_argument("--name-rows", type=non_negative_int, default=4, metavar="N",
+                       help="Korean name -> abbreviation/English name queries per entry "
+                       "(default 4; 0: none)")
+    build.add_argument("--description-rows", type=non_negative_int, default=3, metavar="N",
+                       help="definition -> abbreviation queries per entry with a definition "
+                       "(default 3; 0: none)")
+    build.add_argument("--definitions", nargs="+", default=[], metavar="DOC",
+                       help="documents whose Definitions clauses give entries definitions "
+                       "for description queries")
     build.add_argument("--json", action="store_true", help="print the statistics as JSON")
 
     check = sub.add_parser("check", help="validate and merge glossaries; print the merge report")
@@ -106,6 +118,10 @@ def run(args: argparse.Namespace) -> int:
         passage_template=args.passage_template,
         default_category=args.default_category,
         surface_variants=not args.no_variants,
+        generated_ko_names=not args.no_generated_names,
+        name_rows_per_entry=args.name_rows,
+        description_rows_per_entry=args.description_rows,
+        definitions_from=list(args.definitions),
     )
     contexts, context_config = _contexts(args)
     result = dataset.build_dataset(_paths(args), args.out, seed=args.seed, config=config,
