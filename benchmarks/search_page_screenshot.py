@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     from playwright.sync_api import sync_playwright
     from threadpoolctl import threadpool_limits
 
-    from termfit.serve import create_app
+    from termfit.server import Settings, create_app
 
     torch.set_num_threads(1)  # as `termfit serve` runs, so the page shows its timings
     threadpool_limits(1)
@@ -36,8 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(create_app(args.index, reload_on_sighup=False),
-                                        host="127.0.0.1", port=port, log_level="warning"))
+    app = create_app(args.index, settings=Settings(reload_on_sighup=False))
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     while not srv.started:

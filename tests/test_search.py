@@ -127,7 +127,7 @@ def test_cli_search_non_utf8_query_is_a_clear_error(index_dir, capsys):
 
 def test_cli_search_caps_the_query_length_like_the_server(index_dir, capsys):
     from termfit.search import MAX_QUERY_CHARS
-    from termfit.serve import Limits
+    from termfit.server import Limits
 
     assert Limits().max_query_chars == MAX_QUERY_CHARS
     long = "Access and Mobility Management Function " * 10

@@ -12,7 +12,7 @@ import pytest
 from search_fixtures import write_glossary
 
 from termfit.index import build_index
-from termfit.serve import create_app
+from termfit.server import Settings, create_app
 
 pytestmark = pytest.mark.slow  # starts a server and a headless browser
 
@@ -41,8 +41,8 @@ def server(tmp_path_factory, tiny_model_path):
     index = build_index(d / "index", [write_glossary(d / "g.jsonl")], tiny_model_path,
                         show_progress=False)
     port = _free_port()
-    config = uvicorn.Config(create_app(index, reload_on_sighup=False), host="127.0.0.1",
-                            port=port, log_level="warning")
+    app = create_app(index, settings=Settings(reload_on_sighup=False))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()

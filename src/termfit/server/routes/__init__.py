@@ -1,0 +1,1 @@
+"""One FastAPI router per concern; :mod:`termfit.server.app` includes them."""

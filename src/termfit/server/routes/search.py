@@ -1,0 +1,39 @@
+"""GET /search: ranked glossary entries for a query."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from termfit.search import Hit
+from termfit.server.checks import check_search
+from termfit.server.context import CtxDep
+
+router = APIRouter(tags=["search"])
+
+
+class SearchOut(BaseModel):
+    """GET /search response."""
+
+    query: str
+    k: int
+    mode: str
+    took_ms: float
+    results: list[Hit]
+
+
+@router.get("/search", response_model=SearchOut,
+            summary="Ranked glossary entries for a Korean or English query")
+async def search(
+    ctx: CtxDep,
+    q: str = Query(..., description="query text (Korean or English)"),
+    k: int = Query(10, description="number of results, 1..max-k"),
+    mode: str = Query("hybrid", description="hybrid | dense | lexical"),
+) -> dict:
+    t0 = time.perf_counter()
+    q = check_search(q, k, mode, ctx.limits)
+    hits, _ = await ctx.run("search", q, k, mode)
+    return {"query": q, "k": k, "mode": mode,
+            "took_ms": round((time.perf_counter() - t0) * 1000, 2), "results": hits}
