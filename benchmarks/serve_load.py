@@ -5,6 +5,18 @@ index's own entries (abbreviations, English and Korean names, so the query cache
 helps), and prints requests/s, p50/p95/p99 latency and errors per client count.
 
     python benchmarks/serve_load.py --index INDEX_DIR --clients 1,4,16 --duration 20
+
+``--soak``: 10,000 requests (``--requests``) from 8 concurrent clients, mixed /search,
+/v1/embeddings and /v1/expand (when the server has it); reports throughput, p50/p99, errors
+(must be 0) and the server's RSS before and after (must grow by at most 10%).
+
+``--fault``: 8 clients of good requests while a ninth sends bad ones (lone surrogates,
+empty or oversized input, wrong types, unknown model, bad encoding_format, invalid JSON,
+non-UTF-8 and chunked oversized bodies, a bad Content-Length, a 1 MB URL, bad k, unknown
+mode, ...); every good request must succeed, every bad one get its 4xx, and the server's
+RSS stay within 10% of the start.
+
+Both need --index (the server is started here, so its memory can be read).
 """
 
 from __future__ import annotations
@@ -26,6 +38,8 @@ from _paths import shown
 
 MAX_CLIENTS = 64
 MAX_DURATION = 120.0
+MAX_RSS_GROWTH = 0.10
+JSON_CT = {"content-type": "application/json"}
 
 
 def _free_port() -> int:
@@ -130,7 +144,221 @@ def run_load(host: str, port: int, endpoint: str, queries: list[str], clients: i
             "statuses": {str(k): v for k, v in sorted(statuses.items())}}
 
 
-def main(argv: list[str] | None = None) -> int:
+# --- soak and fault runs --------------------------------------------------------------
+def good_request(endpoint: str, q: str, k: int) -> tuple[str, str, bytes | None, dict]:
+    """One valid request to ``endpoint`` (search | embeddings | expand)."""
+    if endpoint == "search":
+        return "GET", "/search?" + urllib.parse.urlencode({"q": q, "k": k}), None, {}
+    if endpoint == "expand":
+        return "POST", "/v1/expand", json.dumps({"input": [q]}).encode(), JSON_CT
+    return "POST", "/v1/embeddings", json.dumps({"input": q}).encode(), JSON_CT
+
+
+def server_endpoints(host: str, port: int) -> list[str]:
+    """The endpoints the soak mixes: search, embeddings, and expand when served."""
+    paths = json.loads(_get(host, port, "/openapi.json")[1]).get("paths", {})
+    return ["search", "embeddings"] + (["expand"] if "/v1/expand" in paths else [])
+
+
+def rss_mb(pid: int) -> float:
+    import psutil
+
+    return round(psutil.Process(pid).memory_info().rss / 2**20, 1)
+
+
+def _percentiles(lat: list[float]) -> dict:
+    lat = sorted(lat)
+
+    def pct(p: float) -> float:
+        return round(lat[min(len(lat) - 1, int(p / 100 * len(lat)))] * 1000, 1) if lat else 0.0
+
+    return {"p50_ms": pct(50), "p99_ms": pct(99)}
+
+
+def run_requests(host: str, port: int, queries: list[str], endpoints: list[str], clients: int,
+                 total: int, k: int, stop: threading.Event | None = None) -> dict:
+    """``total`` good requests from ``clients`` keep-alive clients, endpoints in turn."""
+    counter = iter(range(total))
+    lock = threading.Lock()
+    lat: list[float] = []
+    statuses: dict[str, int] = {}
+
+    def client() -> None:
+        conn = http.client.HTTPConnection(host, port, timeout=60)
+        while True:
+            with lock:
+                i = next(counter, None)
+            if i is None:
+                break
+            method, path, body, headers = good_request(
+                endpoints[i % len(endpoints)], queries[i % len(queries)], k)
+            t0 = time.perf_counter()
+            try:
+                conn.request(method, path, body=body, headers=headers)
+                r = conn.getresponse()
+                r.read()
+                status = r.status
+            except (OSError, http.client.HTTPException):
+                status = -1
+                conn.close()
+                conn = http.client.HTTPConnection(host, port, timeout=60)
+            with lock:
+                lat.append(time.perf_counter() - t0)
+                statuses[str(status)] = statuses.get(str(status), 0) + 1
+        conn.close()
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    if stop is not None:
+        stop.set()
+    errors = sum(v for s, v in statuses.items() if s != "200")
+    return {"clients": clients, "requests": len(lat), "endpoints": endpoints,
+            "duration_s": round(wall, 1), "rps": round(len(lat) / wall, 1),
+            **_percentiles(lat), "errors": errors, "statuses": dict(sorted(statuses.items()))}
+
+
+def _raw(host: str, port: int, head: bytes, chunks: list[bytes] | None = None) -> int:
+    """Send a raw request, stop sending once answered; the status, or -1."""
+    import select
+
+    try:
+        with socket.create_connection((host, port), timeout=30) as s:
+            s.sendall(head)
+            for chunk in chunks or []:
+                if select.select([s], [], [], 0)[0]:
+                    break
+                s.sendall(chunk)
+            data = b""
+            while b"\r\n" not in data:
+                part = s.recv(4096)
+                if not part:
+                    break
+                data += part
+        return int(data.split()[1])
+    except (OSError, ValueError, IndexError):
+        return -1
+
+
+def _post(path: str, body: bytes, extra: bytes = b"") -> bytes:
+    return (b"POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n%s\r\n" % (path.encode(), len(body), extra) + body)
+
+
+def bad_requests() -> list[tuple[str, int, bytes, list[bytes] | None]]:
+    """(name, expected status, raw request, body chunks) for each kind of bad input."""
+    emb = "/v1/embeddings"
+    chunked = (b"POST /v1/embeddings HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+               b"Transfer-Encoding: chunked\r\n\r\n")
+    return [
+        ("lone surrogate", 400, _post(emb, b'{"input": "x \\ud800"}'), None),
+        ("empty input list", 400, _post(emb, b'{"input": []}'), None),
+        ("empty string", 400, _post(emb, b'{"input": ""}'), None),
+        ("too many inputs", 400, _post(emb, json.dumps({"input": ["a"] * 300}).encode()), None),
+        ("too long input", 400, _post(emb, json.dumps({"input": "x" * 9000}).encode()), None),
+        ("wrong types", 422, _post(emb, b'{"input": [[1, 2, 3]]}'), None),
+        ("unknown model", 404, _post(emb, b'{"input": "AMF", "model": "gpt-embed"}'), None),
+        ("bad encoding_format", 422, _post(emb, b'{"input": "AMF", "encoding_format": "x"}'),
+         None),
+        ("invalid JSON", 400, _post(emb, b'{"input": "AMF"'), None),
+        ("non-UTF-8 body", 400, _post(emb, b'{"input": "\xff\xfe"}'), None),
+        ("oversized body", 413, _post(emb, b'{"input": "' + b"x" * 3_000_000 + b'"}'), None),
+        ("chunked 64 MB body", 413, chunked, [b"10000\r\n" + b" " * 65536 + b"\r\n"] * 1024),
+        ("bad Content-Length", 400, b"POST /v1/embeddings HTTP/1.1\r\nHost: x\r\n"
+         b"Content-Length: abc\r\n\r\n{}", None),
+        ("1 MB URL", 414, b"GET /search?q=" + b"a" * 1_000_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+         None),
+        ("bad k", 400, b"GET /search?q=AMF&k=0 HTTP/1.1\r\nHost: x\r\n\r\n", None),
+        ("unknown mode", 400, b"GET /search?q=AMF&mode=fuzzy HTTP/1.1\r\nHost: x\r\n\r\n", None),
+        ("unknown path", 404, b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n", None),
+        ("wrong method", 405, b"GET /v1/embeddings HTTP/1.1\r\nHost: x\r\n\r\n", None),
+    ]
+
+
+def send_bad(host: str, port: int, stop: threading.Event) -> dict:
+    """Send every bad request in turn until ``stop``; count answers per kind."""
+    seen: dict[str, dict[str, int]] = {}
+    unexpected = 0
+    while not stop.is_set():
+        for name, expected, head, chunks in bad_requests():
+            status = _raw(host, port, head, chunks)
+            row = seen.setdefault(name, {})
+            row[str(status)] = row.get(str(status), 0) + 1
+            unexpected += status != expected
+            if stop.is_set():
+                break
+    return {"bad_requests": sum(sum(r.values()) for r in seen.values()),
+            "bad_unexpected_status": unexpected, "bad_by_kind": seen}
+
+
+def soak(host: str, port: int, pid: int, queries: list[str], args) -> dict:
+    endpoints = server_endpoints(host, port)
+    run_requests(host, port, queries[::-1], endpoints, 2, 300, args.k)  # warm-up
+    before = rss_mb(pid)
+    row = run_requests(host, port, queries, endpoints, args.soak_clients, args.requests, args.k)
+    after = rss_mb(pid)
+    return {**row, "rss_before_mb": before, "rss_after_mb": after,
+            "rss_growth": round(after / before - 1, 4),
+            "ok": row["errors"] == 0 and after <= before * (1 + MAX_RSS_GROWTH)}
+
+
+def fault(host: str, port: int, pid: int, queries: list[str], args) -> dict:
+    endpoints = server_endpoints(host, port)
+    run_requests(host, port, queries[::-1], endpoints, 2, 300, args.k)  # warm-up
+    before = rss_mb(pid)
+    stop = threading.Event()
+    bad: dict = {}
+    bad_thread = threading.Thread(target=lambda: bad.update(send_bad(host, port, stop)))
+    bad_thread.start()
+    row = run_requests(host, port, queries, endpoints, args.soak_clients, args.requests, args.k,
+                       stop=stop)
+    bad_thread.join()
+    after = rss_mb(pid)
+    return {**row, **bad, "rss_before_mb": before, "rss_after_mb": after,
+            "rss_growth": round(after / before - 1, 4),
+            "ok": (row["errors"] == 0 and bad["bad_unexpected_status"] == 0
+                   and after <= before * (1 + MAX_RSS_GROWTH))}
+
+
+def print_run(name: str, r: dict) -> None:
+    print(f"{name}: {r['requests']} good requests from {r['clients']} clients over "
+          f"{', '.join(r['endpoints'])} in {r['duration_s']} s: {r['rps']} req/s, p50 "
+          f"{r['p50_ms']} ms, p99 {r['p99_ms']} ms, errors {r['errors']} {r['statuses']}")
+    if "bad_requests" in r:
+        print(f"  bad requests sent: {r['bad_requests']}, with an unexpected status: "
+              f"{r['bad_unexpected_status']}")
+        for kind, st in r["bad_by_kind"].items():
+            print(f"    {kind:<22}{st}")
+    print(f"  server RSS {r['rss_before_mb']} MB -> {r['rss_after_mb']} MB "
+          f"({r['rss_growth']:+.1%}, limit +{MAX_RSS_GROWTH:.0%})  {'OK' if r['ok'] else 'FAIL'}")
+
+
+def load_rows(host: str, port: int, queries: list[str], counts: list[int], args) -> list[dict]:
+    if args.warmup > 0:
+        run_load(host, port, args.endpoint, queries[::-1], 2, args.warmup, args.k)
+    rows = []
+    for c in counts:
+        before = json.loads(_get(host, port, "/readyz")[1])
+        row = run_load(host, port, args.endpoint, queries, c, args.duration, args.k)
+        after = json.loads(_get(host, port, "/readyz")[1])
+        calls = after["model_calls"] - before["model_calls"]
+        row["mean_batch"] = round((after["jobs"] - before["jobs"]) / calls, 2) if calls else 0
+        rows.append(row)
+    header = f"{'endpoint':<11}{'clients':>8}{'requests':>10}{'req/s':>9}{'p50 ms':>9}" \
+             f"{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}{'batch':>7}"
+    print(header)
+    for r in rows:
+        print(f"{r['endpoint']:<11}{r['clients']:>8}{r['requests']:>10}{r['rps']:>9}"
+              f"{r['p50_ms']:>9}{r['p95_ms']:>9}{r['p99_ms']:>9}{r['errors']:>8}"
+              f"{r['mean_batch']:>7}")
+    return rows
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--index", help="index folder; a server is started on a free port")
     ap.add_argument("--url", help="an already running server (http://127.0.0.1:8000); with "
@@ -141,19 +369,41 @@ def main(argv: list[str] | None = None) -> int:
                     help=f"seconds per client count (max {MAX_DURATION:g})")
     ap.add_argument("--warmup", type=float, default=3.0, help="seconds of warm-up, not counted")
     ap.add_argument("--endpoint", choices=["search", "embeddings"], default="search")
+    mode = ap.add_mutually_exclusive_group()
+    mode.add_argument("--soak", action="store_true", help="10,000 mixed requests, 8 clients")
+    mode.add_argument("--fault", action="store_true",
+                      help="good clients while a ninth sends bad requests")
+    ap.add_argument("--requests", type=int, default=None,
+                    help="good requests for --soak (10000) / --fault (3000)")
+    ap.add_argument("--soak-clients", type=int, default=8)
     ap.add_argument("-k", type=int, default=10)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--out", default="benchmarks/results/serve_load.json")
+    ap.add_argument("--out", default=None, help="JSON file (default benchmarks/results/"
+                    "serve_load.json, serve_soak.json or serve_fault.json)")
     args = ap.parse_args(argv)
     counts = [int(c) for c in args.clients.split(",")]
-    if not all(1 <= c <= MAX_CLIENTS for c in counts):
-        ap.error(f"--clients must be between 1 and {MAX_CLIENTS}")
+    if not all(1 <= c <= MAX_CLIENTS for c in counts) or not 1 <= args.soak_clients <= 64:
+        ap.error(f"client counts must be between 1 and {MAX_CLIENTS}")
     if not 0 < args.duration <= MAX_DURATION:
         ap.error(f"--duration must be in (0, {MAX_DURATION:g}]")
     if not (args.index or args.url):
         ap.error("give --index (a server is started) or --url (queries then come from --index "
                  "when given)")
+    if (args.soak or args.fault) and (args.url or not args.index):
+        ap.error("--soak and --fault start the server themselves (to read its memory): give "
+                 "--index and no --url")
+    args.counts = counts
+    args.requests = args.requests or (10_000 if args.soak else 3_000)
+    if args.requests < 1:
+        ap.error("--requests must be at least 1")
+    name = "soak" if args.soak else "fault" if args.fault else "load"
+    args.out = args.out or f"benchmarks/results/serve_{name}.json"
+    args.mode = name
+    return args
 
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     proc = None
     if args.url:
         u = urllib.parse.urlparse(args.url)
@@ -164,40 +414,35 @@ def main(argv: list[str] | None = None) -> int:
     try:
         queries = load_queries(args.index, 20_000, args.seed)
         info = json.loads(_get(host, port, "/readyz")[1])
-        if args.warmup > 0:
-            run_load(host, port, args.endpoint, queries[::-1], 2, args.warmup, args.k)
-        rows = []
-        for c in counts:
-            before = json.loads(_get(host, port, "/readyz")[1])
-            row = run_load(host, port, args.endpoint, queries, c, args.duration, args.k)
-            after = json.loads(_get(host, port, "/readyz")[1])
-            calls = after["model_calls"] - before["model_calls"]
-            row["mean_batch"] = round((after["jobs"] - before["jobs"]) / calls, 2) if calls else 0
-            rows.append(row)
+        print(f"index: {Path(info.get('index', '')).name}  entries: {info.get('entries')}  "
+              f"model: {info.get('model')}  cpus: {os.cpu_count()}  load average: "
+              f"{os.getloadavg()[0]:.1f}")
+        if args.mode == "load":
+            result: dict = {"rows": load_rows(host, port, queries, args.counts, args),
+                            "duration_s": args.duration}
+            ok = all(r["errors"] == 0 for r in result["rows"])
+        else:
+            assert proc is not None
+            run = soak if args.soak else fault
+            result = run(host, port, proc.pid, queries, args)
+            print_run(args.mode, result)
+            ok = result["ok"]
     finally:
         if proc is not None:
             proc.terminate()
             proc.wait(timeout=30)
-
-    header = f"{'endpoint':<11}{'clients':>8}{'requests':>10}{'req/s':>9}{'p50 ms':>9}" \
-             f"{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}{'batch':>7}"
-    print(f"index: {info.get('index')}  entries: {info.get('entries')}  model: "
-          f"{info.get('model')}  cpus: {os.cpu_count()}")
-    print(header)
-    for r in rows:
-        print(f"{r['endpoint']:<11}{r['clients']:>8}{r['requests']:>10}{r['rps']:>9}"
-              f"{r['p50_ms']:>9}{r['p95_ms']:>9}{r['p99_ms']:>9}{r['errors']:>8}"
-              f"{r['mean_batch']:>7}")
     info = {**info, "index": shown(info.get("index")), "model": shown(info.get("model"))}
-    out = {"server": info, "cpus": os.cpu_count(), "load_average": os.getloadavg(),
-           "duration_s": args.duration, "rows": rows,
+    out = {"mode": args.mode, "server": info, "cpus": os.cpu_count(),
+           "load_average": [round(x, 2) for x in os.getloadavg()], **result,
+           "command": "python benchmarks/serve_load.py " + " ".join(
+               sys.argv[1:] if argv is None else argv),
            "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     from termfit.fileio import write_json
 
     write_json(args.out, out)
     print(f"wrote {args.out}")
-    return 0 if all(r["errors"] == 0 for r in rows) else 1
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
