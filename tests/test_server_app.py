@@ -162,6 +162,9 @@ def test_lone_surrogate_is_refused_alone(client):
     e = err(r, 400)
     assert e["code"] == "invalid_text" and "input[1]" in e["message"]
     assert client.post("/v1/embeddings", json={"input": "AMF"}).status_code == 200
+    r = client.post("/v1/embeddings", content=b'{"input": "AMF", "model": "m\\udfff"}',
+                    headers={"content-type": "application/json"})
+    assert err(r, 400)["code"] == "invalid_text"
 
 
 def test_malformed_and_oversized_bodies(client):

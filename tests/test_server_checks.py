@@ -53,6 +53,7 @@ def test_check_model_and_dimensions():
     check_model(None, "served")
     check_model("served", "served")
     assert code_of(check_model, "other", "served") == "model_not_found"
+    assert code_of(check_model, "x\ud800", "served") == "invalid_text"
     check_dimensions(None, 384)
     check_dimensions(384, 384)
     assert code_of(check_dimensions, 256, 384) == "invalid_dimensions"

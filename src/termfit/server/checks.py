@@ -64,6 +64,7 @@ def check_dimensions(dimensions: int | None, dim: int) -> None:
 def check_model(requested: str | None, served: str) -> None:
     """A request naming a model must name the served one (absent: the served one)."""
     if requested is not None and requested != served:
+        check_text(requested, "model")
         raise ApiError(404, f"The model `{requested}` does not exist; this server serves "
                        f"`{served}` (see GET /v1/models)", param="model",
                        code="model_not_found")

@@ -44,7 +44,9 @@ class ApiError(Exception):
 
 def error_body(message: str, code: str, param: str | None = None,
                type: str = "invalid_request_error") -> dict:
-    """``{"error": {"message", "type", "param", "code"}}``."""
+    """``{"error": {"message", "type", "param", "code"}}`` (a message quoting text that is not
+    valid Unicode shows it escaped)."""
+    message = message.encode("utf-8", "backslashreplace").decode("utf-8")
     return {"error": {"message": message, "type": type, "param": param, "code": code}}
 
 
