@@ -29,6 +29,7 @@ import random
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -61,11 +62,15 @@ def _get(host: str, port: int, path: str, timeout: float = 5.0) -> tuple[int, by
 def start_server(index: str, port: int, extra: list[str]) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "termfit", "serve", "--index", index, "--port", str(port),
            *extra]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # The server's log goes to a file: a pipe nobody reads fills up (64 KB) and then blocks
+    # the server's event loop on its next log line (the fault run logs one per bad request).
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log)
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"server exited: {proc.stderr.read().decode()[-2000:]}")
+            log.seek(0)
+            raise SystemExit(f"server exited: {log.read().decode()[-2000:]}")
         try:
             if _get("127.0.0.1", port, "/readyz", 1.0)[0] == 200:
                 return proc
@@ -295,21 +300,50 @@ def send_bad(host: str, port: int, stop: threading.Event) -> dict:
             "bad_unexpected_status": unexpected, "bad_by_kind": seen}
 
 
+class RssSampler:
+    """The server's RSS every ``every`` seconds while a run lasts (growth vs. a plateau)."""
+
+    def __init__(self, pid: int, every: float = 10.0):
+        self.pid, self.every, self.samples = pid, every, [rss_mb(pid)]
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while not self.stop.wait(self.every):
+            self.samples.append(rss_mb(self.pid))
+
+    def finish(self) -> list[float]:
+        self.stop.set()
+        self.thread.join()
+        self.samples.append(rss_mb(self.pid))
+        return self.samples
+
+
+def warm_up(host: str, port: int, queries: list[str], endpoints: list[str], args) -> None:
+    """Requests at the run's own concurrency, so that batch buffers of every size and the
+    query cache exist before the memory baseline is read."""
+    run_requests(host, port, queries[::-1], endpoints, args.soak_clients, args.warmup_requests,
+                 args.k)
+
+
 def soak(host: str, port: int, pid: int, queries: list[str], args) -> dict:
     endpoints = server_endpoints(host, port)
-    run_requests(host, port, queries[::-1], endpoints, 2, 300, args.k)  # warm-up
-    before = rss_mb(pid)
+    warm_up(host, port, queries, endpoints, args)
+    sampler = RssSampler(pid)
     row = run_requests(host, port, queries, endpoints, args.soak_clients, args.requests, args.k)
-    after = rss_mb(pid)
-    return {**row, "rss_before_mb": before, "rss_after_mb": after,
+    samples = sampler.finish()
+    before, after = samples[0], samples[-1]
+    return {**row, "warmup_requests": args.warmup_requests, "rss_samples_mb": samples,
+            "rss_before_mb": before, "rss_after_mb": after,
             "rss_growth": round(after / before - 1, 4),
             "ok": row["errors"] == 0 and after <= before * (1 + MAX_RSS_GROWTH)}
 
 
 def fault(host: str, port: int, pid: int, queries: list[str], args) -> dict:
     endpoints = server_endpoints(host, port)
-    run_requests(host, port, queries[::-1], endpoints, 2, 300, args.k)  # warm-up
-    before = rss_mb(pid)
+    warm_up(host, port, queries, endpoints, args)
+    sampler = RssSampler(pid)
     stop = threading.Event()
     bad: dict = {}
     bad_thread = threading.Thread(target=lambda: bad.update(send_bad(host, port, stop)))
@@ -317,8 +351,10 @@ def fault(host: str, port: int, pid: int, queries: list[str], args) -> dict:
     row = run_requests(host, port, queries, endpoints, args.soak_clients, args.requests, args.k,
                        stop=stop)
     bad_thread.join()
-    after = rss_mb(pid)
-    return {**row, **bad, "rss_before_mb": before, "rss_after_mb": after,
+    samples = sampler.finish()
+    before, after = samples[0], samples[-1]
+    return {**row, **bad, "warmup_requests": args.warmup_requests, "rss_samples_mb": samples,
+            "rss_before_mb": before, "rss_after_mb": after,
             "rss_growth": round(after / before - 1, 4),
             "ok": (row["errors"] == 0 and bad["bad_unexpected_status"] == 0
                    and after <= before * (1 + MAX_RSS_GROWTH))}
@@ -333,6 +369,7 @@ def print_run(name: str, r: dict) -> None:
               f"{r['bad_unexpected_status']}")
         for kind, st in r["bad_by_kind"].items():
             print(f"    {kind:<22}{st}")
+    print(f"  server RSS samples (MB): {r['rss_samples_mb']}")
     print(f"  server RSS {r['rss_before_mb']} MB -> {r['rss_after_mb']} MB "
           f"({r['rss_growth']:+.1%}, limit +{MAX_RSS_GROWTH:.0%})  {'OK' if r['ok'] else 'FAIL'}")
 
@@ -376,6 +413,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--requests", type=int, default=None,
                     help="good requests for --soak (10000) / --fault (3000)")
     ap.add_argument("--soak-clients", type=int, default=8)
+    ap.add_argument("--warmup-requests", type=int, default=1000,
+                    help="--soak/--fault: requests before the memory baseline")
     ap.add_argument("-k", type=int, default=10)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=None, help="JSON file (default benchmarks/results/"
