@@ -474,7 +474,7 @@ def main(argv: list[str] | None = None) -> int:
     out = {"mode": args.mode, "server": info, "cpus": os.cpu_count(),
            "load_average": [round(x, 2) for x in os.getloadavg()], **result,
            "command": "python benchmarks/serve_load.py " + " ".join(
-               Path(a).name if a == args.index else a
+               shown(a) if a == args.index else a
                for a in (sys.argv[1:] if argv is None else argv)),
            "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))

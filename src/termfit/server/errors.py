@@ -8,6 +8,8 @@ specific ``code``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -69,7 +71,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
                             request.headers.get("content-type", "")).response()
 
 
-def validation_error(errs: list | tuple, method: str, content_type: str) -> ApiError:
+def validation_error(errs: Sequence[Any], method: str, content_type: str) -> ApiError:
     """The :class:`ApiError` for FastAPI's request validation errors ``errs``."""
     not_json = method == "POST" and "json" not in content_type
     if any(e.get("type") == "json_invalid" for e in errs) or (

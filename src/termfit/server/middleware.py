@@ -90,9 +90,9 @@ class BodyGuard:
         except ApiError as err:
             return await err.response()(scope, receive, send)
         except UnicodeDecodeError as exc:
-            err = ApiError(400, f"the body is not UTF-8 text (byte {exc.start})",
+            bad = ApiError(400, f"the body is not UTF-8 text (byte {exc.start})",
                            code="invalid_utf8")
-            return await err.response()(scope, receive, send)
+            return await bad.response()(scope, receive, send)
         sent = False
 
         async def replay() -> Message:

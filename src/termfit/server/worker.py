@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from termfit.search import Searcher
+from termfit.search import Mode, Searcher
 from termfit.server.config import Limits
 from termfit.server.errors import ApiError
 
@@ -125,7 +125,7 @@ class Worker:
                 j.future.set_exception(exc)
 
 
-def run_search(searcher: Searcher, group: list[Job], k: int, mode: str) -> None:
+def run_search(searcher: Searcher, group: list[Job], k: int, mode: Mode) -> None:
     """Answer search jobs with one batched search."""
     results = searcher.search_many([j.payload[0] for j in group], k=k, mode=mode)
     for j, hits in zip(group, results, strict=True):
