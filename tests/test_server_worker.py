@@ -98,3 +98,10 @@ def test_over_long_input_fails_only_its_request_unless_truncated():
     out = worker.submit("embed", ["short", long], "query", True).result(timeout=10)
     assert out.truncated == [1] and out.tokens == 4 + 8
     worker.stop()
+
+
+def test_unknown_job_kind_is_refused():
+    worker = Worker(State(FakeSearcher()), Limits())
+    with pytest.raises(ValueError, match="unknown job kind"):
+        worker.submit("translate", "AMF")
+    worker.stop()

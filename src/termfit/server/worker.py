@@ -63,6 +63,8 @@ class Worker:
 
     def submit(self, kind: str, *payload: Any) -> cf.Future:
         """Queue one job; 503 ``busy`` when the queue is full."""
+        if kind not in RUNNERS:
+            raise ValueError(f"unknown job kind {kind!r}; known: {', '.join(RUNNERS)}")
         fut: cf.Future = cf.Future()
         try:
             self.q.put_nowait(Job(kind, payload, fut))
@@ -110,9 +112,8 @@ class Worker:
 
     def _run_group(self, searcher: Searcher, key: tuple, group: list[Job]) -> None:
         kind, opt = key
-        run = run_search if kind == "search" else run_embed
         try:
-            run(searcher, group, *opt)
+            RUNNERS[kind](searcher, group, *opt)
         except Exception as exc:
             pending = [j for j in group if not j.future.done()]
             if len(group) > 1:  # retry one by one: only the culprit fails
@@ -161,3 +162,8 @@ def run_embed(searcher: Searcher, group: list[Job], input_type: str, truncate: b
         n = len(j.payload[0])
         j.future.set_result(Embedded(emb[start:start + n], sum(ntok), over, searcher))
         start += n
+
+
+# What each job kind runs: ``runner(searcher, jobs, *options)`` answers every job's future;
+# jobs of one kind with equal options (payload[1:]) share a call.
+RUNNERS: dict[str, Callable[..., None]] = {"search": run_search, "embed": run_embed}
