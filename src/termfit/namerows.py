@@ -393,7 +393,7 @@ def _items(e: Entry, wrappers: Sequence[Wrapper], k: dict[str, int], rng: random
 def _train_row(x: _Item, corpus: _Passages, n: int) -> dict:
     lang = x.wrapper.lang
     echo_kind = "abbr" if x.answer_kind == "expansion" else "expansion"
-    row = {
+    row: dict[str, str | bool] = {
         "anchor": QUERY_PROMPT + x.text,
         "positive": PASSAGE_PROMPT + corpus.text(x.entry.id, x.answer_kind, lang),
         "negative_echo": PASSAGE_PROMPT + corpus.text(x.entry.id, echo_kind, lang),
@@ -477,7 +477,7 @@ def add_name_data(data: dict[str, list[dict]], entries: Sequence[Entry],
         data[split].extend(_query_row(split, i, x, corpus) for i, x in enumerate(items))
         added[split] = len(items)
     data["train"].extend(train)
-    by_source = defaultdict(int)
+    by_source: defaultdict[str, int] = defaultdict(int)
     for r in train:
         by_source[r["source"]] += 1
     return {
