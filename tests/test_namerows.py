@@ -11,6 +11,7 @@ import pytest
 from termfit import namerows
 from termfit.dataset import BuildConfig, build_dataset
 from termfit.errors import InputError
+from termfit.evalguard import normalize_query
 from termfit.glossary import Entry, default_glossary_path, read_glossary
 from termfit.namerows import (
     WRAPPERS,
@@ -188,10 +189,6 @@ def test_unreadable_definitions_document_is_an_input_error(tmp_path):
         mined_definitions([bad], ENTRIES)
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"[\s?.!,~]+", " ", text.casefold()).strip()
-
-
 def _leaks(anchors, questions):
     pats = [re.compile(r"(?<!\S)" + re.escape(q) + r"(?!\S)") for q in questions]
     return [a for a in anchors for p in pats if p.search(a)]
@@ -205,12 +202,12 @@ def _glossaries():
 
 
 def test_no_handwritten_korean_question_in_name_or_description_rows():
-    questions = [_norm(json.loads(line)["question"])
+    questions = [normalize_query(json.loads(line)["question"])
                  for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
     assert len(questions) >= 200
     for entries in _glossaries():
         data, _ = _build(entries, surface_variants=False)
-        anchors = [_norm(r["anchor"][len(QUERY_PROMPT):]) for r in data["train"]]
+        anchors = [normalize_query(r["anchor"][len(QUERY_PROMPT):]) for r in data["train"]]
         assert anchors and not _leaks(anchors, questions)
 
 

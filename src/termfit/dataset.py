@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import os
 import random
-import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -30,6 +29,7 @@ from typing import cast
 from tqdm.auto import tqdm
 
 from termfit.errors import InputError, Problem
+from termfit.evalguard import drop_leaking_rows, normalize_query
 from termfit.fileio import atomic_directory, read_json_object, write_json, write_jsonl
 from termfit.glossary import Entry, MergeReport, normalize, read_glossary
 from termfit.layout import QUERY_SPLITS, SPLITS, DataLayout
@@ -52,7 +52,12 @@ from termfit.passages import (
     write_template,
 )
 from termfit.prompts import PASSAGE_PROMPT, QUERY_PROMPT
-from termfit.realtext import REALTEXT_SPLITS, ContextConfig, add_context_data
+from termfit.realtext import (
+    REALTEXT_SPLITS,
+    ContextConfig,
+    add_context_data,
+    load_korean_questions,
+)
 from termfit.usage import UsageSentence
 
 # Default share of each (lang, direction) in an entry's training queries; ko+mixed ≈ en.
@@ -255,10 +260,6 @@ def _quotas(config: BuildConfig) -> dict[tuple[str, str], int]:
     return quotas
 
 
-def _norm_query(text: str) -> str:
-    return re.sub(r"[\s?.!]+", " ", text.casefold()).strip()
-
-
 # ------------------------------------------------------------------------------- build
 
 def _file_sha256(path: Path) -> str:
@@ -328,12 +329,12 @@ def generate(entries: list[Entry], seed: int, config: BuildConfig,
                     if other is not None:
                         row["other_entry_id"] = other.id
                     train.append(row)
-    train_texts = {_norm_query(r["anchor"][len(QUERY_PROMPT):]) for r in train}
+    train_texts = {normalize_query(r["anchor"][len(QUERY_PROMPT):]) for r in train}
 
     def query_split(name: str, items: list[Query], limit: int | None) -> list[dict]:
         rows, seen = [], set()
         for q in items:
-            key = _norm_query(q.text)
+            key = normalize_query(q.text)
             if key in train_texts or key in seen:
                 continue
             seen.add(key)
@@ -536,13 +537,16 @@ def build_dataset(
     names_card = add_name_data(data, entries, config.names, seed)
     context_card = (add_context_data(data, entries, contexts, context_config, seed)
                     if contexts is not None else None)
+    data["train"], guard = drop_leaking_rows(
+        data["train"], [q["question"] for q in load_korean_questions()], QUERY_PROMPT)
     if not data["train"]:
         raise InputError(Problem("glossary", "no training pairs could be generated"))
     stats = compute_stats(data, config.token_stats)
     counts = {k: len(v) for k, v in data.items()}
     card = {
         "inputs": inputs, "seed": seed, "config": asdict(config), "counts": counts,
-        "merge": report.summary(), "names": names_card, "templates": {
+        "merge": report.summary(), "names": names_card, "eval_guard": guard.to_dict(),
+        "templates": {
             "total": len(TEMPLATES),
             "by_lang": dict(Counter(t.lang for t in TEMPLATES)),
         },

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from termfit.errors import InputError, Problem
+from termfit.evalguard import normalize_query
 from termfit.glossary import Entry, normalize
 from termfit.ko_names import compose_names
 from termfit.korean import josa, readings
@@ -419,10 +420,6 @@ def _query_row(split: str, i: int, x: _Item, corpus: _Passages) -> dict:
     }
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"[\s?.!]+", " ", text.casefold()).strip()
-
-
 def definitions(entries: Sequence[Entry], documents: Sequence[str | Path] = ()
                 ) -> dict[str, tuple[str, str, str]]:
     """``{entry_id: (definition, source, where)}``: the glossary's own definitions
@@ -466,11 +463,11 @@ def add_name_data(data: dict[str, list[dict]], entries: Sequence[Entry],
         train += [_train_row(x, corpus, n) for n, x in enumerate(items)]
         hrng = random.Random(f"{seed}/names/heldout-phrasings/{e.id}")
         hp += _items(e, held_w, {"kn": 1, "desc": 1}, hrng, names, defs, s.surface_variants)
-    seen = {_norm(r["anchor"][len(QUERY_PROMPT):]) for r in data["train"] + train}
+    seen = {normalize_query(r["anchor"][len(QUERY_PROMPT):]) for r in data["train"] + train}
     added = {}
     for split, items, cap in (("heldout-terms", ht, None),
                               ("heldout-phrasings", hp, s.max_heldout_phrasings)):
-        items = [x for x in items if _norm(x.text) not in seen]
+        items = [x for x in items if normalize_query(x.text) not in seen]
         if cap is not None and len(items) > cap:
             keep = set(random.Random(f"{seed}/names/{split}").sample(range(len(items)), cap))
             items = [x for i, x in enumerate(items) if i in keep]

@@ -131,12 +131,15 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(result.stats, ensure_ascii=False, indent=2))
     else:
         print(dataset.format_stats(result.stats))
-        print(f"\n{result.merge_report.summary()}; wrote {result.out_dir}")
+        from termfit.evalguard import guard_summary
+
+        card = json.loads((result.out_dir / "data_card.json").read_text(encoding="utf-8"))
+        print(f"\n{result.merge_report.summary()}; {guard_summary(card['eval_guard'])}; "
+              f"wrote {result.out_dir}")
         if contexts is not None:
             from termfit.realtext import context_summary
 
-            print(context_summary(json.loads((result.out_dir / "data_card.json").read_text(
-                encoding="utf-8"))["realtext"]))
+            print(context_summary(card["realtext"]))
     return 0
 
 
