@@ -80,7 +80,7 @@ def train(data: Path, out: Path, minutes: float, max_seq_length: int) -> Path:
         return out
     import yaml
 
-    from termfit.train import recipe_path
+    from termfit.recipe import recipe_path
 
     recipe = yaml.safe_load(recipe_path("cpu-e5-small").read_text(encoding="utf-8"))
     recipe["max_seq_length"] = max(recipe.get("max_seq_length", 0), max_seq_length)
