@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 GLOSSARY = SHARED / "data" / "telecom_glossary.jsonl"
 LEXICAL = ("bm25", "acronym")
+QUIET = ev.EvalSettings(show_progress=False)
 
 
 def termfit(*args: str, check: bool = True) -> None:
@@ -149,17 +150,17 @@ def evaluate_all(data: Path, models: dict[str, str | None], sets: dict[str, list
     dev = ev.sample(ev.load_queries(data / "queries-realtext-dev.jsonl", ids), limit_dev)
     rows = []
     for split, queries in sets.items():
-        res = ev.evaluate(list(LEXICAL), queries, corpus, show_progress=False)
+        res = ev.evaluate(list(LEXICAL), queries, corpus, settings=QUIET)
         rows += [row(split, s, res[s]) for s in LEXICAL]
     for label, model in models.items():
         st = load(model, max_seq_length)
         t0 = time.perf_counter()
-        fusion = ev.tune_fusion(dev, corpus, st, show_progress=False)
+        fusion = ev.tune_fusion(dev, corpus, st, QUIET)
         print(f"{label}: fusion tuned on {len(dev)} realtext-dev queries: {fusion.method} "
               f"{fusion.weights} (dev NDCG@10 {fusion.dev_score:.3f})", file=sys.stderr)
         for split, queries in sets.items():
             res = ev.evaluate(["dense", "hybrid"], queries, corpus, st, fusion=fusion,
-                              show_progress=False)
+                              settings=QUIET)
             rows += [row(split, f"{s}:{label}", res[s]) for s in ("dense", "hybrid")]
         print(f"{label}: evaluated in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     return rows
