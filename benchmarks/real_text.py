@@ -34,12 +34,13 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 GLOSSARY = SHARED / "data" / "telecom_glossary.jsonl"
 LEXICAL = ("bm25", "acronym")
+QUIET = ev.EvalSettings(show_progress=False)
 
 
-def termfit(*args: str) -> None:
+def termfit(*args: str, check: bool = True) -> None:
     cmd = [sys.executable, "-m", "termfit", *args]
     print("$ termfit " + " ".join(args), file=sys.stderr)
-    subprocess.run(cmd, check=True)
+    subprocess.run(cmd, check=check)
 
 
 def build(work: Path, contexts: Path | None, seed: int) -> Path:
@@ -50,8 +51,12 @@ def build(work: Path, contexts: Path | None, seed: int) -> Path:
     if contexts is None:
         contexts = work / "contexts.jsonl"
         specs = sorted(str(p) for p in (SHARED / "specs").glob("*.md") if p.name != "README.md")
+        # exit code 2 when a document is skipped (e.g. no Abbreviations rows): the others
+        # are still written
         termfit("mine", *specs, "--out", str(work / "mined.jsonl"), "--contexts",
-                str(contexts), "--quiet")
+                str(contexts), "--quiet", check=False)
+        if not contexts.is_file():
+            raise SystemExit("termfit mine wrote no usage sentences")
     termfit("data", "build", str(GLOSSARY), "--contexts", str(contexts), "--out", str(data),
             "--seed", str(seed))
     return data
@@ -76,7 +81,7 @@ def train(data: Path, out: Path, minutes: float, max_seq_length: int) -> Path:
         return out
     import yaml
 
-    from termfit.train import recipe_path
+    from termfit.recipe import recipe_path
 
     recipe = yaml.safe_load(recipe_path("cpu-e5-small").read_text(encoding="utf-8"))
     recipe["max_seq_length"] = max(recipe.get("max_seq_length", 0), max_seq_length)
@@ -145,17 +150,17 @@ def evaluate_all(data: Path, models: dict[str, str | None], sets: dict[str, list
     dev = ev.sample(ev.load_queries(data / "queries-realtext-dev.jsonl", ids), limit_dev)
     rows = []
     for split, queries in sets.items():
-        res = ev.evaluate(list(LEXICAL), queries, corpus, show_progress=False)
+        res = ev.evaluate(list(LEXICAL), queries, corpus, settings=QUIET)
         rows += [row(split, s, res[s]) for s in LEXICAL]
     for label, model in models.items():
         st = load(model, max_seq_length)
         t0 = time.perf_counter()
-        fusion = ev.tune_fusion(dev, corpus, st, show_progress=False)
+        fusion = ev.tune_fusion(dev, corpus, st, QUIET)
         print(f"{label}: fusion tuned on {len(dev)} realtext-dev queries: {fusion.method} "
               f"{fusion.weights} (dev NDCG@10 {fusion.dev_score:.3f})", file=sys.stderr)
         for split, queries in sets.items():
             res = ev.evaluate(["dense", "hybrid"], queries, corpus, st, fusion=fusion,
-                              show_progress=False)
+                              settings=QUIET)
             rows += [row(split, f"{s}:{label}", res[s]) for s in ("dense", "hybrid")]
         print(f"{label}: evaluated in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     return rows

@@ -296,3 +296,31 @@ def test_crop_keeps_the_abbreviation_inside_the_window():
     assert rt.crop(u, 0) == u and rt.crop(u, 200) == u
     first = usage("CP " + text, "CP", "Cyclic Prefix", "d.md")
     assert rt.crop(first, 5).text.startswith("CP ")
+
+
+def test_cli_eval_korean_and_realtext_splits(tmp_path, capsys):
+    from termfit.cli import main
+
+    out = tmp_path / "data"
+    build_dataset(ENTRIES, out, seed=3, contexts=contexts(), context_config=config(),
+                  progress=False, config=BuildConfig(token_stats=False,
+                                                     heldout_terms_fraction=0.0))
+    questions = write_questions(tmp_path / "q.jsonl", [
+        {"id": "ko-1", "question": "OFDM에서 CP는 뭐야?", "kind": "context", "style": "casual",
+         "abbr": "CP", "expansion": "Cyclic Prefix"},
+        {"id": "ko-2", "question": "XYZ가 뭐예요?", "kind": "abbr2meaning", "style": "casual",
+         "abbr": "XYZ", "expansion": "Nothing Known"}])
+    rep = tmp_path / "ko.json"
+    assert main(["eval", "--data", str(out), "--split", "korean", "--questions",
+                 str(questions), "--system", "bm25,acronym", "--quiet", "--out",
+                 str(rep)]) == 0
+    report = json.loads(rep.read_text())
+    assert report["n_queries"] == 1
+    assert report["systems"]["bm25"]["senses"]["ambiguous"]["n"] == 1
+    captured = capsys.readouterr()
+    assert "1 of 2 Korean questions have no gold entry" in captured.err
+    assert "Sense accuracy" in captured.out
+    assert main(["eval", "--data", str(out), "--split", "realtext-test", "--system", "bm25",
+                 "--quiet"]) == 0
+    assert main(["eval", "--split", "korean", "--queries", str(questions), "--corpus",
+                 str(out / "corpus.jsonl"), "--system", "bm25", "--quiet"]) == 2

@@ -35,14 +35,13 @@ from termfit.errors import InputError, Problem
 from termfit.fileio import read_jsonl
 from termfit.glossary import Entry, normalize
 from termfit.korean import attach
+from termfit.prompts import PASSAGE_PROMPT, QUERY_PROMPT
 from termfit.usage import UsageSentence
 
 REALTEXT_SPLITS = ("realtext-dev", "realtext-test")
 KOREAN_SPLIT = "korean"
 KOREAN_KINDS = ("name2abbr", "desc2abbr", "abbr2meaning", "context")
 KOREAN_STYLES = ("formal", "casual")
-QUERY_PREFIX = "query: "
-PASSAGE_PREFIX = "passage: "
 
 # Question wrappers: (id, lang, text). "{abbr:는}" attaches the fitting particle form.
 # Those marked held out only ever appear in evaluation queries.
@@ -368,12 +367,13 @@ def _cap(items: list[_Labelled], per_doc_abbr: int, per_abbr: int, rng: random.R
         seen.add(key)
         by[(x.usage.source, abbr_key(x.usage.abbr))].append(x)
     picked: dict[str, list[_Labelled]] = defaultdict(list)
-    for (_doc, key), group in sorted(by.items()):
+    for doc_abbr in sorted(by):
+        group = by[doc_abbr]
         rng.shuffle(group)
-        picked[key] += group[:per_doc_abbr]
+        picked[doc_abbr[1]] += group[:per_doc_abbr]
     out: list[_Labelled] = []
-    for key in sorted(picked):
-        group = picked[key]
+    for abbr in sorted(picked):
+        group = picked[abbr]
         rng.shuffle(group)
         out += group[:per_abbr]
     return out
@@ -431,15 +431,15 @@ def _train_rows(items: list[_Labelled], corpus: _Corpus, forms: int, words: int,
             echo = corpus.passage(x.entry, "abbr", lang)
             if text is None or pos is None:
                 continue
-            row = {"anchor": QUERY_PREFIX + text, "positive": PASSAGE_PREFIX + pos,
-                   "negative_echo": PASSAGE_PREFIX + (echo or pos), "entry_id": x.entry.id,
+            row = {"anchor": QUERY_PROMPT + text, "positive": PASSAGE_PROMPT + pos,
+                   "negative_echo": PASSAGE_PROMPT + (echo or pos), "entry_id": x.entry.id,
                    "lang": lang, "direction": "abbr2exp",
                    "template": ("ctx-spelled-" if x.spelled_out else "ctx-") + tid,
                    "source": u.source}
             if negs:
                 neg = corpus.passage(negs[k % len(negs)], "expansion", lang)
                 if neg is not None and neg != pos:
-                    row["negative"] = PASSAGE_PREFIX + neg
+                    row["negative"] = PASSAGE_PROMPT + neg
             rows.append(row)
     return rows
 
@@ -580,8 +580,8 @@ def korean_questions_path() -> Path:
 def load_korean_questions(path: str | os.PathLike | None = None) -> list[dict]:
     """Read and check the hand-written Korean questions (default: the shipped file)."""
     path = Path(path) if path is not None else korean_questions_path()
-    req = {"id": str, "question": str, "kind": str, "style": str, "abbr": str,
-           "expansion": str}
+    req: dict[str, type | tuple[type, ...]] = {"id": str, "question": str, "kind": str,
+                                               "style": str, "abbr": str, "expansion": str}
     rows = read_jsonl(path, req)
     problems, seen = [], set()
     for i, r in enumerate(rows, 1):
