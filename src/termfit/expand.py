@@ -30,7 +30,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -149,7 +149,7 @@ class Sense:
     """One candidate sense: glossary entries that are wordings of one sense, merged.
 
     ``entry_id``/``expansion`` are the first entry's; ``passages`` are the model passages
-    of all of them; ``sources`` counts the distinct sources that list the sense.
+    of all of them; ``sources`` the distinct sources (specifications, lists) naming it.
     """
 
     entry_id: str
@@ -157,7 +157,7 @@ class Sense:
     entry_ids: tuple[str, ...]
     expansions: tuple[str, ...]
     passages: tuple[str, ...]
-    sources: int
+    sources: frozenset[str]
 
 
 def _field(e: Any, name: str, default: Any = None) -> Any:
@@ -199,7 +199,7 @@ def group_senses(entries: Sequence[Entry]) -> list[Sense]:
             groups.remove(other)
     return [Sense(g[0].id, g[0].expansion, tuple(x.id for x in g),
                   tuple(dict.fromkeys(x.expansion for x in g)), _sense_passages(g),
-                  len({s for x in g for s in x.sources}))
+                  frozenset(s for x in g for s in x.sources))
             for g in groups]
 
 
@@ -210,14 +210,17 @@ def group_senses(entries: Sequence[Entry]) -> list[Sense]:
 class Settings:
     """How model scores become probabilities, and when a choice is flagged uncertain.
 
-    ``temperature`` divides the cosine similarities, ``prior_weight`` multiplies
-    log(1 + number of sources) of each sense; both, and ``threshold``, were chosen on
-    development documents by ``benchmarks/expand.py`` for the offline base model.
-    ``window``: words of context on each side of the abbreviation in the query.
+    A sense's logit is cosine / ``temperature`` + ``prior_weight`` * log(1 + number of
+    sources naming it) + ``topic_weight`` * the share of the text's other known
+    abbreviations that share a source with it (a physical-layer sentence's other
+    abbreviations come from physical-layer specifications). The weights and ``threshold``
+    were chosen on development documents by ``benchmarks/expand.py`` for the offline base
+    model. ``window``: words of context on each side of the abbreviation in the query.
     """
 
     temperature: float = 0.02
     prior_weight: float = 0.5
+    topic_weight: float = 1.0
     threshold: float = 0.5
     window: int = 24
 
@@ -233,11 +236,13 @@ class Resolver:
     """A glossary's abbreviations grouped into senses, and a model to rank them.
 
     ``model`` is a loaded SentenceTransformer (or None: senses ranked by the prior only).
-    Thread-safe; sense passages are embedded on first use and cached.
+    Thread-safe; sense passages are embedded on first use and cached (in ``vector_cache``
+    when given, to share it between resolvers over the same model).
     """
 
     def __init__(self, entries: Sequence[Any], model: Any = None,
-                 settings: Settings | None = None):
+                 settings: Settings | None = None,
+                 vector_cache: dict[str, np.ndarray] | None = None, query_cache: int = 4096):
         self.model = model
         self.settings = settings or Settings()
         by_key: dict[str, list[Entry]] = defaultdict(list)
@@ -258,7 +263,9 @@ class Resolver:
                 self._multi_first.add(_key(words[0]).upper())
                 self._multi_words = max(self._multi_words, len(words))
         self._english = frozenset(readings()) | STOP_WORDS
-        self._vectors: dict[str, np.ndarray] = {}
+        self._vectors = vector_cache if vector_cache is not None else {}
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._query_cache = query_cache
         self._lock = threading.Lock()
 
     # -- lookup
@@ -304,13 +311,24 @@ class Resolver:
         return [np.stack([self._vectors[p] for p in s.passages]) for s in senses]
 
     def query_vectors(self, queries: Sequence[str]) -> np.ndarray:
-        """Query embeddings (E5 query prompt) of context windows."""
-        return self._embed(queries, "query")
+        """Query embeddings (E5 query prompt) of context windows; recent ones cached."""
+        missing = [q for q in dict.fromkeys(queries) if q not in self._queries]
+        if missing:
+            for q, v in zip(missing, self._embed(missing, "query"), strict=True):
+                self._queries[q] = v
+            while len(self._queries) > self._query_cache:
+                self._queries.popitem(last=False)
+        return np.stack([self._queries[q] for q in queries])
 
-    def probabilities(self, senses: Sequence[Sense], query: np.ndarray | None) -> np.ndarray:
-        """Softmax over ``senses`` of cosine / temperature + prior_weight * log(1+sources)."""
+    def probabilities(self, senses: Sequence[Sense], query: np.ndarray | None,
+                      context: Sequence[frozenset[str]] = ()) -> np.ndarray:
+        """Softmax over ``senses`` of their logits (see :class:`Settings`); ``context``:
+        the source sets of the text's other known abbreviations."""
         st = self.settings
-        logits = st.prior_weight * np.log1p([s.sources for s in senses])
+        logits = st.prior_weight * np.log1p([len(s.sources) for s in senses])
+        if context:
+            topic = [sum(bool(c & s.sources) for c in context) / len(context) for s in senses]
+            logits = logits + st.topic_weight * np.asarray(topic)
         if query is not None and self.model is not None and all(s.passages for s in senses):
             sims = [float((v @ query).max()) for v in self.passage_vectors(senses)]
             logits = logits + np.asarray(sims) / st.temperature
@@ -494,6 +512,7 @@ class _Pending:
     text_index: int
     span: _Span
     window: str
+    context: list[frozenset[str]]
     probs: np.ndarray | None = None
 
 
@@ -542,7 +561,7 @@ def _model_probs(pending: Sequence[_Pending], resolver: Resolver) -> None:
     vecs = (dict(zip(queries, resolver.query_vectors(queries), strict=True))
             if resolver.model is not None else {})
     for p in pending:
-        p.probs = resolver.probabilities(p.span.senses, vecs.get(p.window))
+        p.probs = resolver.probabilities(p.span.senses, vecs.get(p.window), p.context)
 
 
 def _pool_document(pending: Sequence[_Pending], decided: Mapping[str, list[int]]) -> None:
@@ -586,11 +605,14 @@ def expand(texts: str | Sequence[str], resolver: Resolver, rewrite: bool = False
         defs = _definitions([(a, x) for a, x, _ in find_inline_definitions(text)])
         inline.append(defs)
         row: list[Abbreviation | _Pending] = []
-        for span in detect(text, resolver):
+        spans = detect(text, resolver)
+        for span in spans:
             done = _resolve_span(text, span, defs, doc_defs)
             if done is None:
+                context = [x.senses[0].sources for x in spans
+                           if len(x.senses) == 1 and x.key != span.key and x.senses[0].sources]
                 p = _Pending(t, span, _window(text, span.start, span.end,
-                                              resolver.settings.window))
+                                              resolver.settings.window), context)
                 pending.append(p)
                 row.append(p)
             else:
