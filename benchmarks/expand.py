@@ -122,8 +122,28 @@ def body_sentences(path: Path) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def occurrences(text: str, abbrs: dict[str, str]) -> list[Gold]:
-    """Whole-token occurrences (plural s allowed) of the abbreviations, longest first."""
+def inside_longer(text: str, g: Gold, known: set[str]) -> bool:
+    """Whether the occurrence is part of a longer known abbreviation joined by hyphens
+    ("NCR" in "NCR-MT", "CP" in "CP-OFDM")."""
+    pieces = [(m.start(), m.end()) for m in re.finditer(r"[0-9A-Za-z]+", text)]
+    idx = [i for i, (s, e) in enumerate(pieces) if s >= g.start and e <= g.end]
+    if not idx:
+        return False
+    lo, hi = idx[0], idx[-1]
+    for i in range(max(0, lo - 3), lo + 1):
+        for j in range(hi, min(len(pieces), hi + 4)):
+            if (i, j) == (lo, hi) or any(text[pieces[k][1]:pieces[k + 1][0]] != "-"
+                                         for k in range(i, j)):
+                continue
+            if _norm(text[pieces[i][0]:pieces[j][1]]) in known:
+                return True
+    return False
+
+
+def occurrences(text: str, abbrs: dict[str, str], known: set[str] = frozenset()
+                ) -> list[Gold]:
+    """Whole-token occurrences (plural s allowed) of the abbreviations, longest first, not
+    inside a longer ``known`` abbreviation (normalised keys)."""
     found: list[Gold] = []
     for abbr, exp in abbrs.items():
         pat = r"(?<![0-9A-Za-z\-])" + re.escape(abbr) + r"s?(?![0-9A-Za-z])"
@@ -134,18 +154,20 @@ def occurrences(text: str, abbrs: dict[str, str]) -> list[Gold]:
     for g in found:
         if all(g.end <= t.start or g.start >= t.end for t in taken):
             taken.append(g)
-    return sorted(taken, key=lambda g: g.start)
+    return sorted((g for g in taken if not inside_longer(text, g, known)),
+                  key=lambda g: g.start)
 
 
 def _words(text: str) -> str:
     return " " + " ".join(re.findall(r"[0-9a-z]+", text.casefold())) + " "
 
 
-def document_sentences(path: Path, max_per_abbr: int, rng: random.Random) -> list[Sentence]:
+def document_sentences(path: Path, max_per_abbr: int, rng: random.Random,
+                       known: set[str] = frozenset()) -> list[Sentence]:
     abbrs = clause_abbreviations(path)
     rows: list[Sentence] = []
     for text in body_sentences(path):
-        gold = occurrences(text, abbrs)
+        gold = occurrences(text, abbrs, known)
         if gold:
             labelled = [g for g in gold if _words(g.expansion) not in _words(text)]
             rows.append(Sentence(text, path.name, gold, labelled))
@@ -317,7 +339,8 @@ def main() -> None:
     torch.set_num_threads(2)
     rng = random.Random(0)
     entries = load_glossary([SHARED / "data/telecom_glossary.jsonl"])
-    docs = {d: document_sentences(SHARED / "specs" / d, args.max_per_abbr, rng)
+    known = {_norm(e.abbr) for e in entries}
+    docs = {d: document_sentences(SHARED / "specs" / d, args.max_per_abbr, rng, known)
             for d in DEV_DOCS + TEST_DOCS}
     model = load_model(args.model)
     cache: dict = {}
@@ -336,7 +359,8 @@ def main() -> None:
                     "dev_documents": list(DEV_DOCS), "test_documents": list(TEST_DOCS),
                     "fit": fitted, "targets": TARGETS}
     resolvers = resolvers_for(model, settings)
-    expand([test[0].text], resolvers[test[0].doc])  # warm-up
+    next(iter(resolvers.values())).warm()  # passages embedded once, before timing
+    expand([test[0].text], resolvers[test[0].doc])
     result["dev"] = evaluate(dev, resolvers)
     result["test_pytorch"] = evaluate(test, resolvers, timing=True)
     if not args.no_int8:
@@ -344,6 +368,7 @@ def main() -> None:
             path = Path(args.int8) if args.int8 else export_int8(args.model, Path(tmp) / "int8")
             cache = {}
             resolvers = resolvers_for(load_model(str(path)), settings)
+            next(iter(resolvers.values())).warm()
             expand([test[0].text], resolvers[test[0].doc])
             result["test_int8"] = evaluate(test, resolvers, timing=True)
     write_json(args.out, result)

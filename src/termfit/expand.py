@@ -310,6 +310,15 @@ class Resolver:
                 self._vectors[p] = v
         return [np.stack([self._vectors[p] for p in s.passages]) for s in senses]
 
+    def warm(self) -> int:
+        """Embed the passages of every abbreviation with several senses now (servers,
+        benchmarks), not on first use; returns how many passages were embedded."""
+        if self.model is None:
+            return 0
+        before = len(self._vectors)
+        self.passage_vectors([x for v in self.senses.values() if len(v) > 1 for x in v])
+        return len(self._vectors) - before
+
     def query_vectors(self, queries: Sequence[str]) -> np.ndarray:
         """Query embeddings (E5 query prompt) of context windows; recent ones cached."""
         missing = [q for q in dict.fromkeys(queries) if q not in self._queries]
@@ -325,7 +334,8 @@ class Resolver:
         """Softmax over ``senses`` of their logits (see :class:`Settings`); ``context``:
         the source sets of the text's other known abbreviations."""
         st = self.settings
-        logits = st.prior_weight * np.log1p([len(s.sources) for s in senses])
+        # A sense in the glossary was listed somewhere, named or not: at least one source.
+        logits = st.prior_weight * np.log1p([max(1, len(s.sources)) for s in senses])
         if context:
             topic = [sum(bool(c & s.sources) for c in context) / len(context) for s in senses]
             logits = logits + st.topic_weight * np.asarray(topic)
