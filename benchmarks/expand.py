@@ -2,16 +2,18 @@
 sentences of the 3GPP specifications in ../shared/specs, and time per sentence.
 
 Each document's own Abbreviations clause gives the sense of every abbreviation it uses,
-so each of its sentences is labelled without hand work. Settings (temperature, weights,
+so each of its sentences is labelled without hand work (the usage sentences of
+:func:`termfit.mining.usage_sentences`). Settings (temperature, weights,
 threshold) are chosen on DEV documents, figures reported on TEST documents (split by
 document). The glossary is ../shared/data/telecom_glossary.jsonl with the evaluated
 document's own specification removed from every row's sources, so that the source prior
 and the topic feature cannot read the answer off the document's own list.
 
 Measured:
-- detection precision/recall of the abbreviations the document defines (gold: every
-  whole-token occurrence, longest match first; precision over the detections that name
-  one of the document's abbreviations);
+- detection precision/recall of the abbreviations the document defines (gold: every use
+  that the usage sentences list, except parts of a longer known abbreviation such as NCR
+  in NCR-MT; precision over the detections that name one of the document's
+  abbreviations, detections of other abbreviations counted apart);
 - sense accuracy over all labelled occurrences and over ambiguous ones (several distinct
   senses among the candidates; chance beside it), with ``uncertain`` abstentions counted
   separately;
@@ -41,7 +43,7 @@ import numpy as np
 from termfit.expand import Resolver, Settings, expand, same_sense
 from termfit.fileio import write_json
 from termfit.glossary import Entry, load_glossary
-from termfit.mining import extract_mentions, read_document
+from termfit.mining import usage_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -71,55 +73,15 @@ class Gold:
 class Sentence:
     text: str
     doc: str
-    gold: list[Gold]  # every occurrence of a document abbreviation
-    labelled: list[Gold]  # occurrences whose sense is evaluated (expansion not spelled out)
+    gold: list[Gold]  # every use of an abbreviation the document defines
+    labelled: list[Gold]  # uses whose sense is evaluated (expansion not spelled out)
+    defined: frozenset[str]  # normalised abbreviations the document defines
 
 
 # ------------------------------------------------------------------------------ data
 
 def spec_source(doc: str) -> str:
     return "3GPP TS " + doc.split("_", 1)[0]
-
-
-def clause_abbreviations(path: Path) -> dict[str, str]:
-    """The document's own Abbreviations clause: abbreviation -> expansion, as mined by
-    :mod:`termfit.mining`; where that finds nothing, the reference extraction of the
-    clause in the shared glossary (rows from an abbreviations clause naming the spec).
-    Abbreviations with two distinct senses in one document are left out."""
-    pairs = [(m.abbr, m.expansion) for m in extract_mentions(path.name, read_document(path))
-             if m.kind == "clause"]
-    if not pairs:
-        src = spec_source(path.name)
-        for line in (SHARED / "data/telecom_glossary.jsonl").read_text("utf-8").splitlines():
-            row = json.loads(line)
-            if src in row.get("sources", []) and "abbreviations_clause" in row.get("origin", []):
-                pairs.append((row["abbr"], row["expansion"]))
-    senses: dict[str, list[str]] = defaultdict(list)
-    for abbr, exp in pairs:
-        senses[abbr].append(exp)
-    return {a: xs[0] for a, xs in senses.items()
-            if all(same_sense(xs[0], x) for x in xs[1:])}
-
-
-_SPLIT = re.compile(r"(?<=[.;])\s+(?=[A-Z(])")
-
-
-def body_sentences(path: Path) -> list[str]:
-    """Sentences of 8-60 words from the body text after the Abbreviations clause."""
-    from termfit.clauses import clause_spans, is_heading
-
-    lines = path.read_text(encoding="utf-8").splitlines()
-    spans = clause_spans(lines)
-    start = spans[-1][1] if spans else 0
-    out: list[str] = []
-    for line in lines[start:]:
-        line = line.strip()
-        if not line or is_heading(line) or "|" in line or "\t" in line:
-            continue
-        for s in _SPLIT.split(line):
-            if 8 <= len(s.split()) <= 60 and not s.startswith(("NOTE", "Table", "Figure")):
-                out.append(s.strip())
-    return list(dict.fromkeys(out))
 
 
 def inside_longer(text: str, g: Gold, known: set[str]) -> bool:
@@ -140,38 +102,24 @@ def inside_longer(text: str, g: Gold, known: set[str]) -> bool:
     return False
 
 
-def occurrences(text: str, abbrs: dict[str, str], known: set[str] = frozenset()
-                ) -> list[Gold]:
-    """Whole-token occurrences (plural s allowed) of the abbreviations, longest first, not
-    inside a longer ``known`` abbreviation (normalised keys)."""
-    found: list[Gold] = []
-    for abbr, exp in abbrs.items():
-        pat = r"(?<![0-9A-Za-z\-])" + re.escape(abbr) + r"s?(?![0-9A-Za-z])"
-        for m in re.finditer(pat, text):
-            found.append(Gold(m.start(), m.end(), abbr, exp))
-    found.sort(key=lambda g: (-(g.end - g.start), g.start))
-    taken: list[Gold] = []
-    for g in found:
-        if all(g.end <= t.start or g.start >= t.end for t in taken):
-            taken.append(g)
-    return sorted((g for g in taken if not inside_longer(text, g, known)),
-                  key=lambda g: g.start)
-
-
 def _words(text: str) -> str:
     return " " + " ".join(re.findall(r"[0-9a-z]+", text.casefold())) + " "
 
 
 def document_sentences(path: Path, max_per_abbr: int, rng: random.Random,
                        known: set[str] = frozenset()) -> list[Sentence]:
-    abbrs = clause_abbreviations(path)
-    rows: list[Sentence] = []
-    for text in body_sentences(path):
-        gold = occurrences(text, abbrs, known)
-        if gold:
-            labelled = [g for g in gold if _words(g.expansion) not in _words(text)]
-            rows.append(Sentence(text, path.name, gold, labelled))
-    # At most max_per_abbr sentences per abbreviation (sentences kept whole).
+    """The document's usage sentences (:func:`termfit.mining.usage_sentences`), grouped by
+    sentence; uses inside a longer ``known`` abbreviation are left out, and a sense is
+    evaluated only where the sentence does not spell the expansion out. At most
+    ``max_per_abbr`` sentences per abbreviation (sentences kept whole)."""
+    by_text: dict[str, list[Gold]] = defaultdict(list)
+    for u in usage_sentences(path):
+        g = Gold(u.start, u.end, u.abbr, u.expansion)
+        if not inside_longer(u.text, g, known) and g not in by_text[u.text]:
+            by_text[u.text].append(g)
+    defined = frozenset(_norm(g.abbr) for gs in by_text.values() for g in gs)
+    rows = [Sentence(t, path.name, gs, [g for g in gs if _words(g.expansion) not in _words(t)],
+                     defined) for t, gs in by_text.items() if gs]
     rng.shuffle(rows)
     count: dict[str, int] = defaultdict(int)
     kept: list[Sentence] = []
@@ -206,7 +154,7 @@ def evaluate(sentences: list[Sentence], resolvers: dict[str, Resolver],
         times.append(dt)
         if any(a.alternatives and 0 < a.score < 1 for a in result.abbreviations):
             times_model.append(dt)
-        doc_keys = {_norm(g.abbr) for g in s.gold}
+        doc_keys = s.defined
         pred = {(a.start, a.end): a for a in result.abbreviations}
         gold_pos = {(g.start, g.end) for g in s.gold}
         det["gold"] += len(gold_pos)

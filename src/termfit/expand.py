@@ -17,10 +17,11 @@ Resolution, strongest evidence first:
 3. a sense spelled out in the text, checked by letter alignment
    (:func:`termfit.acronym.align`);
 4. the model: the text around the abbreviation as a query against each sense's passages
-   (:func:`termfit.index.entry_passages` without the abbreviation's own passage, which is
-   the same for every sense), plus a prior for senses listed by more sources; softmax over
-   the senses with a temperature fitted on development documents. For a document, the
-   probabilities of every occurrence are pooled (one sense per document).
+   (the expansion passages of :func:`termfit.passages.entry_passages`; the abbreviation's
+   own passage is the same for every sense), plus a prior for senses listed by more
+   sources and a topic feature; softmax over the senses with a temperature fitted on
+   development documents. For a document, the probabilities of every occurrence are
+   pooled (one sense per document).
 
 A best sense whose probability is under the threshold is returned flagged ``uncertain``.
 """
@@ -40,9 +41,9 @@ import numpy as np
 
 from termfit.acronym import STOP_WORDS, align, looks_like_abbreviation
 from termfit.glossary import Entry, normalize
-from termfit.index import entry_passages
 from termfit.korean import readings
 from termfit.mining import extract_mentions, find_inline_definitions
+from termfit.passages import DEFAULT, PassageTemplate, entry_passages
 
 __all__ = [
     "Abbreviation",
@@ -174,19 +175,16 @@ def _as_entry(e: Any) -> Entry:
                  aliases=list(_field(e, "aliases") or []))
 
 
-def _sense_passages(entries: Sequence[Entry]) -> tuple[str, ...]:
-    out: list[str] = []
-    for e in entries:
-        # The first passage is the abbreviation's own: the same for every sense.
-        for p in [*entry_passages(e)[1:], *([e.definition] if e.definition else [])]:
-            if p not in out:
-                out.append(p)
-    return tuple(out)
+def _sense_passages(entries: Sequence[Entry], template: PassageTemplate) -> tuple[str, ...]:
+    # Expansion passages only: the abbreviation's own passage is the same for every sense.
+    return tuple(dict.fromkeys(p.text for e in entries for p in entry_passages(e, template)
+                               if p.kind == "expansion"))
 
 
-def group_senses(entries: Sequence[Entry]) -> list[Sense]:
+def group_senses(entries: Sequence[Entry], template: PassageTemplate = DEFAULT
+                 ) -> list[Sense]:
     """Entries of one abbreviation grouped into senses (single link over
-    :func:`same_sense`), in first-seen order."""
+    :func:`same_sense`), in first-seen order; passages rendered with ``template``."""
     groups: list[list[Entry]] = []
     for e in entries:
         hits = [g for g in groups if any(same_sense(e.expansion, x.expansion) for x in g)]
@@ -198,7 +196,7 @@ def group_senses(entries: Sequence[Entry]) -> list[Sense]:
             hits[0].extend(other)
             groups.remove(other)
     return [Sense(g[0].id, g[0].expansion, tuple(x.id for x in g),
-                  tuple(dict.fromkeys(x.expansion for x in g)), _sense_passages(g),
+                  tuple(dict.fromkeys(x.expansion for x in g)), _sense_passages(g, template),
                   frozenset(s for x in g for s in x.sources))
             for g in groups]
 
@@ -242,7 +240,8 @@ class Resolver:
 
     def __init__(self, entries: Sequence[Any], model: Any = None,
                  settings: Settings | None = None,
-                 vector_cache: dict[str, np.ndarray] | None = None, query_cache: int = 4096):
+                 vector_cache: dict[str, np.ndarray] | None = None, query_cache: int = 4096,
+                 template: PassageTemplate = DEFAULT):
         self.model = model
         self.settings = settings or Settings()
         by_key: dict[str, list[Entry]] = defaultdict(list)
@@ -250,7 +249,8 @@ class Resolver:
             e = _as_entry(raw)
             if e.abbr and e.expansion and not e.abbr.startswith("("):
                 by_key[_key(e.abbr)].append(e)
-        self.senses: dict[str, list[Sense]] = {k: group_senses(v) for k, v in by_key.items()}
+        self.senses: dict[str, list[Sense]] = {k: group_senses(v, template)
+                                               for k, v in by_key.items()}
         self._folded: dict[str, list[str]] = defaultdict(list)
         for k in self.senses:
             self._folded[k.upper()].append(k)
@@ -356,7 +356,7 @@ def load_resolver(index: str | os.PathLike | None = None,
     from termfit.models import load_model, resolve_model_path
 
     if index is not None:
-        from termfit.index import check_model, load_index
+        from termfit.index import check_model, load_index, manifest_template
 
         ix = load_index(index)
         m = ix.manifest
@@ -364,7 +364,8 @@ def load_resolver(index: str | os.PathLike | None = None,
             m["model_path"] if Path(m["model_path"]).is_dir() else m["model"])
         path = resolve_model_path(spec)
         check_model(ix, path)
-        return Resolver(ix.entries, load_model(path), settings)
+        return Resolver(ix.entries, load_model(path), settings,
+                        template=manifest_template(ix.manifest))
     from termfit.glossary import default_glossary_path, load_glossary
 
     if glossary is None:
@@ -419,6 +420,34 @@ def _split_compound(text: str, start: int, end: int, resolver: Resolver, korean:
     return out
 
 
+def _multiword(text: str, tokens: list[tuple[int, int]], i: int, resolver: Resolver,
+               korean: bool) -> tuple[_Span, int] | None:
+    """A glossary abbreviation written with spaces starting at token ``i`` ("NZP CSI-RS",
+    "5G LAN") and the index of the token after it."""
+    s = tokens[i][0]
+    if _key(text[s:tokens[i][1]]).upper() not in resolver._multi_first:
+        return None
+    for j in range(min(len(tokens), i + resolver._multi_words), i + 1, -1):
+        if all(text[tokens[k][1]:tokens[k + 1][0]] == " " for k in range(i, j - 1)):
+            hit = resolver.lookup(text[s:tokens[j - 1][1]], korean)
+            if hit:
+                return _Span(s, tokens[j - 1][1], hit[0], hit[1]), j
+    return None
+
+
+def _token_spans(text: str, s: int, e: int, resolver: Resolver, korean: bool
+                 ) -> list[_Span]:
+    token = text[s:e]
+    hit = resolver.lookup(token, korean)
+    if hit:
+        return [_Span(s, e, hit[0], hit[1])]
+    if re.search(r"[\-/]", token):
+        inner = _split_compound(text, s, e, resolver, korean)
+        if any(x.key for x in inner):
+            return inner
+    return [_Span(s, e, None)] if looks_like_abbreviation(token) else []
+
+
 def detect(text: str, resolver: Resolver) -> list[_Span]:
     """Abbreviation spans of ``text``, glossary ones with their senses."""
     korean = bool(_HANGUL.search(text))
@@ -426,32 +455,12 @@ def detect(text: str, resolver: Resolver) -> list[_Span]:
     spans: list[_Span] = []
     i = 0
     while i < len(tokens):
-        s, e = tokens[i]
-        token = text[s:e]
-        # Abbreviations written with spaces: "NZP CSI-RS", "5G LAN".
-        if _key(token).upper() in resolver._multi_first:
-            for j in range(min(len(tokens), i + resolver._multi_words), i + 1, -1):
-                if all(text[tokens[k][1]:tokens[k + 1][0]] == " " for k in range(i, j - 1)):
-                    hit = resolver.lookup(text[s:tokens[j - 1][1]], korean)
-                    if hit:
-                        spans.append(_Span(s, tokens[j - 1][1], hit[0], hit[1]))
-                        i = j
-                        break
-            else:
-                hit = None
-            if hit:
-                continue
-        hit = resolver.lookup(token, korean)
-        if hit:
-            spans.append(_Span(s, e, hit[0], hit[1]))
-        elif re.search(r"[\-/]", token):
-            inner = _split_compound(text, s, e, resolver, korean)
-            if any(x.key for x in inner):
-                spans.extend(inner)
-            elif looks_like_abbreviation(token):
-                spans.append(_Span(s, e, None))
-        elif looks_like_abbreviation(token):
-            spans.append(_Span(s, e, None))
+        multi = _multiword(text, tokens, i, resolver, korean)
+        if multi:
+            spans.append(multi[0])
+            i = multi[1]
+            continue
+        spans.extend(_token_spans(text, *tokens[i], resolver, korean))
         i += 1
     return spans
 
@@ -600,13 +609,31 @@ def expand(texts: str | Sequence[str], resolver: Resolver, rewrite: bool = False
     result also carries the text with the expansion inserted after the first use of each
     resolved abbreviation ("CP (Cyclic Prefix)"; in a document, the first use in it).
     """
-    if isinstance(texts, str):
-        texts = [texts]
-    texts = list(texts)
+    texts = [texts] if isinstance(texts, str) else list(texts)
     doc_defs: dict[str, str] = {}
     if document:
         mentions = extract_mentions("document", [("", "\n".join(texts))])
         doc_defs = _definitions([(m.abbr, m.expansion) for m in mentions])
+    found, inline, pending, decided = _first_pass(texts, resolver, doc_defs)
+    _model_probs(pending, resolver)
+    if document:
+        _pool_document(pending, decided)
+    threshold = resolver.settings.threshold
+    results: list[ExpandResult] = []
+    seen: set[str] = set()
+    for text, row, defs in zip(texts, found, inline, strict=True):
+        abbrs = tuple(_from_probs(text, x.span, x.probs, threshold) if isinstance(x, _Pending)
+                      else x for x in row)
+        rewritten = None
+        if rewrite:
+            rewritten = rewrite_text(text, abbrs, defs, seen if document else set())
+        results.append(ExpandResult(text, abbrs, rewritten))
+    return results
+
+
+def _first_pass(texts: list[str], resolver: Resolver, doc_defs: Mapping[str, str]):
+    """Per text: the decided abbreviations and the pending ones (the model must rank),
+    the text's own definitions, and per glossary key the senses decided without the model."""
     found: list[list[Abbreviation | _Pending]] = []
     inline: list[dict[str, str]] = []
     pending: list[_Pending] = []
@@ -631,22 +658,7 @@ def expand(texts: str | Sequence[str], resolver: Resolver, rewrite: bool = False
                     decided[span.key].append(
                         next(i for i, s in enumerate(span.senses) if s.entry_id == done.entry_id))
         found.append(row)
-    _model_probs(pending, resolver)
-    if document:
-        _pool_document(pending, decided)
-    threshold = resolver.settings.threshold
-    results: list[ExpandResult] = []
-    seen: set[str] = set()
-    for text, row, defs in zip(texts, found, inline, strict=True):
-        abbrs = tuple(_from_probs(text, x.span, x.probs, threshold) if isinstance(x, _Pending)
-                      else x for x in row)
-        rewritten = None
-        if rewrite:
-            rewritten = rewrite_text(text, abbrs, defs, seen)
-            if not document:
-                seen = set()
-        results.append(ExpandResult(text, abbrs, rewritten))
-    return results
+    return found, inline, pending, decided
 
 
 def rewrite_text(text: str, abbreviations: Sequence[Abbreviation],
