@@ -56,8 +56,8 @@ DEV_DOCS = ("38.213_PHY-Control_j30.md", "38.201_PHY_General_j00.md",
 TEST_DOCS = ("38.211_PHY-Channels_j30.md", "38.300_NG-RAN_Overall_j20.md",
              "38.321_MAC_j20.md", "24.301_NAS_EPS_j60.md", "38.215_PHY_Measurements_j20.md",
              "37.324_SDAP_j00.md")
-GRID = {"temperature": (0.01, 0.02, 0.03, 0.05), "prior_weight": (0.0, 0.5, 1.0),
-        "topic_weight": (0.0, 1.0, 2.0, 4.0)}
+GRID = {"temperature": (0.02, 0.05, 0.1), "prior_weight": (0.0, 0.5, 1.0, 2.0),
+        "topic_weight": (0.0, 1.0, 2.0, 4.0), "window": (8, 24)}
 THRESHOLDS = tuple(round(x, 2) for x in np.arange(0.34, 0.96, 0.02))
 
 
@@ -240,8 +240,9 @@ def fit(dev: list[Sentence], resolvers: dict[str, Resolver]) -> tuple[Settings, 
     ambiguous = [s for s in dev if any(len(resolvers[s.doc].senses.get(
         re.sub(r"[\s\-]", "", g.abbr), [])) > 1 for g in s.labelled)]
     best: tuple | None = None
-    for t, pw, tw in itertools.product(*GRID.values()):
-        settings = Settings(temperature=t, prior_weight=pw, topic_weight=tw, threshold=0.0)
+    for t, pw, tw, w in itertools.product(*GRID.values()):
+        settings = Settings(temperature=t, prior_weight=pw, topic_weight=tw, threshold=0.0,
+                            window=w)
         for r in resolvers.values():
             r.settings = settings
         rows = _model_rows(ambiguous, resolvers)

@@ -532,7 +532,7 @@ class _Pending:
     span: _Span
     window: str
     context: list[frozenset[str]]
-    probs: np.ndarray | None = None
+    probs: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 def _decided(text: str, span: _Span, sense: Sense | None, expansion: str | None,
@@ -594,7 +594,8 @@ def _pool_document(pending: Sequence[_Pending], decided: Mapping[str, list[int]]
         extra = np.zeros(n)
         for k in decided.get(key, []):
             extra[k] += 1.0
-        mean = (sum(p.probs for p in group) + extra) / (len(group) + len(decided.get(key, [])))
+        total = np.sum([p.probs for p in group], axis=0) + extra
+        mean = total / (len(group) + len(decided.get(key, [])))
         for p in group:
             p.probs = mean
 
