@@ -27,6 +27,7 @@ COMMANDS = [
     "serve",
     "export",
     "mine",
+    "expand",
 ]
 
 
