@@ -53,6 +53,7 @@ __all__ = [
     "Sense",
     "Settings",
     "expand",
+    "index_resolver",
     "load_resolver",
     "rewrite_text",
     "same_sense",
@@ -217,9 +218,9 @@ class Settings:
     """
 
     temperature: float = 0.02
-    prior_weight: float = 0.5
-    topic_weight: float = 1.0
-    threshold: float = 0.5
+    prior_weight: float = 1.0
+    topic_weight: float = 0.0
+    threshold: float = 0.7
     window: int = 24
 
 
@@ -347,6 +348,13 @@ class Resolver:
         return p / p.sum()
 
 
+def index_resolver(index: Any, model: Any, settings: Settings | None = None) -> Resolver:
+    """A resolver over a loaded :class:`termfit.index.Index` and its loaded model."""
+    from termfit.index import manifest_template
+
+    return Resolver(index.entries, model, settings, template=manifest_template(index.manifest))
+
+
 def load_resolver(index: str | os.PathLike | None = None,
                   glossary: Sequence[str | os.PathLike] | str | os.PathLike | None = None,
                   model: str | os.PathLike | None = None,
@@ -356,7 +364,7 @@ def load_resolver(index: str | os.PathLike | None = None,
     from termfit.models import load_model, resolve_model_path
 
     if index is not None:
-        from termfit.index import check_model, load_index, manifest_template
+        from termfit.index import check_model, load_index
 
         ix = load_index(index)
         m = ix.manifest
@@ -364,8 +372,7 @@ def load_resolver(index: str | os.PathLike | None = None,
             m["model_path"] if Path(m["model_path"]).is_dir() else m["model"])
         path = resolve_model_path(spec)
         check_model(ix, path)
-        return Resolver(ix.entries, load_model(path), settings,
-                        template=manifest_template(ix.manifest))
+        return index_resolver(ix, load_model(path), settings)
     from termfit.glossary import default_glossary_path, load_glossary
 
     if glossary is None:

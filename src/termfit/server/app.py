@@ -20,12 +20,13 @@ from termfit.server.context import Context
 from termfit.server.errors import install_error_handlers
 from termfit.server.metrics import Metrics, MetricsMiddleware, app_routes
 from termfit.server.middleware import ApiKeyAuth, BodyGuard, UrlLimit
-from termfit.server.routes import admin, embeddings, health, models, search
+from termfit.server.routes import admin, embeddings, expand, health, models, search
 from termfit.server.state import ServedIndex
 from termfit.server.worker import Worker
 
 # Served by every app; /admin routes only with Settings.admin.
-ROUTERS: list[APIRouter] = [health.router, search.router, embeddings.router, models.router]
+ROUTERS: list[APIRouter] = [health.router, search.router, embeddings.router, models.router,
+                            expand.router]
 ADMIN_ROUTERS: list[APIRouter] = [admin.router]
 
 

@@ -12,12 +12,14 @@ import contextlib
 import logging
 import queue
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
 
+from termfit.expand import Resolver, expand, index_resolver
 from termfit.search import Mode, Searcher
 from termfit.server.config import Limits
 from termfit.server.errors import ApiError
@@ -166,4 +168,20 @@ def run_embed(searcher: Searcher, group: list[Job], input_type: str, truncate: b
 
 # What each job kind runs: ``runner(searcher, jobs, *options)`` answers every job's future;
 # jobs of one kind with equal options (payload[1:]) share a call.
-RUNNERS: dict[str, Callable[..., None]] = {"search": run_search, "embed": run_embed}
+_RESOLVERS: weakref.WeakKeyDictionary[Searcher, Resolver] = weakref.WeakKeyDictionary()
+
+
+def run_expand(searcher: Searcher, group: list[Job], rewrite: bool) -> None:
+    """Answer expand jobs with one call over all their texts (a resolver per index)."""
+    resolver = _RESOLVERS.get(searcher)
+    if resolver is None:
+        resolver = _RESOLVERS[searcher] = index_resolver(searcher.index, searcher.model)
+    results = expand([t for j in group for t in j.payload[0]], resolver, rewrite=rewrite)
+    for j in group:
+        n = len(j.payload[0])
+        j.future.set_result(results[:n])
+        results = results[n:]
+
+
+RUNNERS: dict[str, Callable[..., None]] = {"search": run_search, "embed": run_embed,
+                                           "expand": run_expand}
