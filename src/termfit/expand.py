@@ -40,10 +40,11 @@ from typing import Any
 import numpy as np
 
 from termfit.acronym import STOP_WORDS, align, looks_like_abbreviation
-from termfit.glossary import Entry, normalize
+from termfit.glossary import Entry
 from termfit.korean import readings
 from termfit.mining import extract_mentions, find_inline_definitions
 from termfit.passages import DEFAULT, PassageTemplate, entry_passages
+from termfit.realtext import same_sense
 
 __all__ = [
     "Abbreviation",
@@ -112,38 +113,6 @@ class ExpandResult:
 
 
 # --------------------------------------------------------------------------- senses
-
-
-def _stem_words(text: str) -> list[str]:
-    return [w[:5] for w in re.findall(r"[0-9a-z]+", text.casefold())]
-
-
-def _content_stems(words: list[str], other: list[str]) -> set[str]:
-    """Content stems; a word spelling the initials of a run of ``other``'s words
-    (IoT ~ Internet of Things) stands for that run."""
-    out: set[str] = set()
-    for w in words:
-        if w in STOP_WORDS:
-            continue
-        run = next((other[i:j] for i in range(len(other))
-                    for j in range(i + 2, min(len(other), i + len(w)) + 1)
-                    if w not in other and "".join(x[0] for x in other[i:j]) == w), None)
-        out.update(x for x in run if x not in STOP_WORDS) if run else out.add(w)
-    return out
-
-
-def same_sense(a: str, b: str) -> bool:
-    """Whether two expansions of one abbreviation are wordings of one sense: equal up to
-    case, hyphens, spelling and plural, or sharing more than half of the shorter one's
-    content words (5-letter stems; an abbreviation counts as the words it stands for).
-    "Control Plane"/"Cyclic Prefix" and "Terrestrial"/"transport network" stay apart."""
-    if normalize(a) == normalize(b):
-        return True
-    wa, wb = _stem_words(a), _stem_words(b)
-    x, y = _content_stems(wa, wb), _content_stems(wb, wa)
-    if not x or not y:
-        return False
-    return len(x & y) / min(len(x), len(y)) > 0.5
 
 
 @dataclass(frozen=True)
