@@ -12,7 +12,7 @@ from termfit.fileio import write_jsonl
 
 ENTRIES = [
     {"id": "cp-control", "abbr": "CP", "expansion": "Control Plane",
-     "sources": ["3GPP TS 38.300", "3GPP TS 38.401"]},
+     "sources": ["3GPP TS 38.300", "3GPP TS 38.401", "3GPP TS 23.501"]},
     {"id": "cp-cyclic", "abbr": "CP", "expansion": "Cyclic Prefix",
      "sources": ["3GPP TS 38.211"]},
     {"id": "cp-cyclic-2", "abbr": "CP", "expansion": "cyclic prefixes",
