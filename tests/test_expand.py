@@ -56,6 +56,7 @@ def test_plural_hyphen_case_and_multiword_variants(resolver):
     assert _spans("NZP CSI-RS resources", resolver) == [("NZP CSI-RS", "nzp-csi-rs")]
     assert _spans("the PDCCH-Config field", resolver) == [("PDCCH", "pdcch")]
     assert _spans("amf가 뭐야", resolver) == [("amf", "amf")]
+    assert _spans("### 6.3.7AMF Length: 1 bit", resolver) == [("AMF", "amf")]
 
 
 def test_english_words_and_caps_words_are_not_abbreviations(resolver):

@@ -411,8 +411,14 @@ def _multiword(text: str, tokens: list[tuple[int, int]], i: int, resolver: Resol
     return None
 
 
+_CLAUSE_NUMBER = re.compile(r"\d+(?:\.\d+)+(?=[A-Za-z])")
+
+
 def _token_spans(text: str, s: int, e: int, resolver: Resolver, korean: bool
                  ) -> list[_Span]:
+    number = _CLAUSE_NUMBER.match(text, s, e)  # converter output: "6.3.7RDI Length"
+    if number:
+        s = number.end()
     token = text[s:e]
     hit = resolver.lookup(token, korean)
     if hit:
