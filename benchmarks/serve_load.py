@@ -43,6 +43,18 @@ MAX_RSS_GROWTH = 0.10
 JSON_CT = {"content-type": "application/json"}
 
 
+
+def send(conn, host, port, method, path, body, headers, timeout: float):
+    """One request; (status, connection), status -1 and a fresh connection on a failure."""
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        r = conn.getresponse()
+        r.read()
+        return r.status, conn
+    except (OSError, http.client.HTTPException):
+        conn.close()
+        return -1, http.client.HTTPConnection(host, port, timeout=timeout)
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -112,15 +124,7 @@ def run_load(host: str, port: int, endpoint: str, queries: list[str], clients: i
                 body = json.dumps({"input": q, "input_type": "query"})
                 req = ("POST", "/v1/embeddings", body, {"content-type": "application/json"})
             t0 = time.perf_counter()
-            try:
-                conn.request(req[0], req[1], body=req[2], headers=req[3])
-                r = conn.getresponse()
-                r.read()
-                status = r.status
-            except (OSError, http.client.HTTPException):
-                status = -1
-                conn.close()
-                conn = http.client.HTTPConnection(host, port, timeout=30)
+            status, conn = send(conn, host, port, *req, timeout=30)
             lat[ci].append(time.perf_counter() - t0)
             if status != 200:
                 errors[ci] += 1
@@ -198,15 +202,7 @@ def run_requests(host: str, port: int, queries: list[str], endpoints: list[str],
             method, path, body, headers = good_request(
                 endpoints[i % len(endpoints)], queries[i % len(queries)], k)
             t0 = time.perf_counter()
-            try:
-                conn.request(method, path, body=body, headers=headers)
-                r = conn.getresponse()
-                r.read()
-                status = r.status
-            except (OSError, http.client.HTTPException):
-                status = -1
-                conn.close()
-                conn = http.client.HTTPConnection(host, port, timeout=60)
+            status, conn = send(conn, host, port, method, path, body, headers, timeout=60)
             with lock:
                 lat.append(time.perf_counter() - t0)
                 statuses[str(status)] = statuses.get(str(status), 0) + 1
