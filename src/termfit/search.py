@@ -1,11 +1,19 @@
-"""Search an index: dense (the embedding model), lexical (BM25 + acronym match) or hybrid."""
+"""Search an index: dense (the embedding model), lexical (BM25 + acronym match) or hybrid.
+
+An abbreviation named in the query ("CP 길이가 긴 경우 PUSCH 성능은?") is detected and
+resolved in context by :func:`termfit.expand.expand`; the entries of its senses become
+candidates (the "abbreviation" scorer, each scored by its sense's probability) fused with
+the dense or hybrid ranking. Fusion weights come from the index folder's
+``search_settings.json`` (:func:`tune_settings` on real-text dev queries) or defaults.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -14,6 +22,8 @@ import numpy as np
 
 from termfit import hybrid
 from termfit.errors import InputError, Problem
+from termfit.expand import Abbreviation, Resolver, expand
+from termfit.fileio import write_json
 from termfit.index import (
     Index,
     check_model,
@@ -43,10 +53,81 @@ class Hit:
     ko: list[str]
     category: str | None
     score: float
-    scorer: str  # "dense" | "bm25" | "acronym" | "hybrid": the scorer(s) that found it
+    #: "dense" | "bm25" | "acronym" | "abbreviation" | "hybrid": the scorer(s) that found it
+    scorer: str
+    #: every scorer that ranks it in its own top k ("abbreviation": a sense of an
+    #: abbreviation named in the query)
+    found_by: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["found_by"] = list(self.found_by)
+        return d
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The hits for one query and the abbreviations the query names (as
+    :func:`termfit.expand.expand` returns them)."""
+
+    query: str
+    hits: list[Hit]
+    abbreviations: tuple[Abbreviation, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"query": self.query,
+                "abbreviations": [a.to_dict() for a in self.abbreviations],
+                "results": [h.to_dict() for h in self.hits]}
+
+
+#: Scorers fused by hybrid search, in the order of :attr:`SearchSettings.weights`.
+COMPONENTS: tuple[str, ...] = ("dense", "bm25", "acronym", "abbreviation")
+#: The fusion settings file of an index folder.
+SETTINGS_FILE = "search_settings.json"
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """RRF weights per scorer (:data:`COMPONENTS`); ``tuned_on`` names the dev queries
+    they were chosen on (None: defaults), ``dev_score`` their score there."""
+
+    weights: dict[str, float] = field(
+        default_factory=lambda: {"dense": 1.0, "bm25": 1.0, "acronym": 1.0,
+                                 "abbreviation": 1.0})
+    tuned_on: str | None = None
+    dev_score: float | None = None
+
+    def weight(self, name: str) -> float:
+        return float(self.weights.get(name, 1.0))
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def load_settings(index_dir: str | os.PathLike) -> SearchSettings:
+    """The index folder's :data:`SETTINGS_FILE`, or defaults when it has none."""
+    path = Path(index_dir) / SETTINGS_FILE
+    if not path.is_file():
+        return SearchSettings()
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        weights = {str(k): float(v) for k, v in raw["weights"].items()}
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise InputError(Problem(str(path), f"not a search settings file: expected "
+                                 f'{{"weights": {{scorer: number}}}} ({exc})',
+                                 field="weights")) from None
+    unknown = sorted(set(weights) - set(COMPONENTS))
+    if unknown:
+        raise InputError(Problem(str(path), f"unknown scorer(s) {', '.join(unknown)}; "
+                                 f"expected {', '.join(COMPONENTS)}", field="weights"))
+    return SearchSettings(weights, raw.get("tuned_on"), raw.get("dev_score"))
+
+
+def write_settings(index_dir: str | os.PathLike, settings: SearchSettings) -> Path:
+    """Write ``settings`` into the index folder (atomically); returns the file."""
+    path = Path(index_dir) / SETTINGS_FILE
+    write_json(path, settings.to_dict())
+    return path
 
 
 def fuse(mats: Sequence[np.ndarray], weights: Sequence[float]) -> np.ndarray:
@@ -93,11 +174,13 @@ class Searcher:
         model: str | os.PathLike | None = None,
         st_model: Any = None,
         query_cache: int = 1024,
+        settings: SearchSettings | None = None,
     ):
         """Load ``index``; the model defaults to the one the index was built with.
 
         ``model`` is refused when its fingerprint differs from the index's. ``st_model`` is an
         already loaded SentenceTransformer for the same model folder (skips loading).
+        ``settings``: fusion weights (default: the index folder's, see :func:`load_settings`).
         """
         from termfit.models import load_model, resolve_model_path
 
@@ -122,6 +205,14 @@ class Searcher:
         self._acr_starts = np.flatnonzero(np.diff(np.asarray(owner), prepend=-1))
         self._lock = threading.Lock()  # torch modules are not guaranteed re-entrant
         self._encode_cached = lru_cache(maxsize=query_cache)(self._encode_one)
+        self.settings = (settings if settings is not None else
+                         load_settings(self.index.path) if self.index.path else SearchSettings())
+        # The abbreviation path: the index's entries grouped into senses, ranked in context
+        # by the same model (its own lock: the model is shared).
+        self.resolver = Resolver(entries, self.model, template=manifest_template(m))
+        self._row = {str(e.get("id", e["abbr"])): i for i, e in enumerate(entries)}
+        self._sense_rows = {s.entry_id: [self._row[x] for x in s.entry_ids if x in self._row]
+                            for senses in self.resolver.senses.values() for s in senses}
 
     # -- embeddings
     def _encode_one(self, text: str) -> np.ndarray:
@@ -143,14 +234,38 @@ class Searcher:
         return self.encode(queries, prompt_name="query")
 
     # -- search
-    def search(self, query: str, k: int = 10, mode: Mode = "hybrid") -> list[Hit]:
+    def search(self, query: str, k: int = 10, mode: Mode = "hybrid",
+               abbreviations: bool = True) -> list[Hit]:
         """The ``k`` best entries for ``query``."""
-        return self.search_many([query], k=k, mode=mode)[0]
+        return self.search_results([query], k, mode, abbreviations)[0].hits
 
-    def search_many(
-        self, queries: Sequence[str], k: int = 10, mode: Mode = "hybrid"
-    ) -> list[list[Hit]]:
+    def search_many(self, queries: Sequence[str], k: int = 10, mode: Mode = "hybrid",
+                    abbreviations: bool = True) -> list[list[Hit]]:
         """Batch search: one embedding call for all queries."""
+        return [r.hits for r in self.search_results(queries, k, mode, abbreviations)]
+
+    def search_results(self, queries: Sequence[str], k: int = 10, mode: Mode = "hybrid",
+                       abbreviations: bool = True) -> list[SearchResult]:
+        """Batch search, each result with the abbreviations its query names.
+
+        ``abbreviations=False`` leaves the abbreviation path out of the ranking (the
+        abbreviations are then not reported either). In lexical mode they are reported but
+        not fused: the acronym scorer already matches an abbreviation exactly.
+        """
+        queries = self._check(queries, k, mode)
+        if not queries:
+            return []
+        k = min(k, len(self.index.entries))
+        found: list[tuple[Abbreviation, ...]] = [() for _ in queries]
+        if abbreviations:
+            found = [r.abbreviations for r in expand(queries, self.resolver)]
+        mats = self.score_matrices(queries, mode, found if abbreviations else None, k)
+        fused = self._fuse(mats, mode)
+        return [SearchResult(q, self._hits(fused[i], {n: m[i] for n, m in mats.items()}, k,
+                                           mode), found[i])
+                for i, q in enumerate(queries)]
+
+    def _check(self, queries: Sequence[str], k: int, mode: str) -> list[str]:
         if mode not in MODES:
             raise InputError(Problem("search", f"unknown mode {mode!r}; expected one of "
                                      + ", ".join(MODES), field="mode"))
@@ -160,9 +275,13 @@ class Searcher:
             raise InputError(Problem("search", f"empty query at position {bad[0]}", field="q"))
         if k < 1:
             raise InputError(Problem("search", f"k must be at least 1, got {k}", field="k"))
-        if not queries:
-            return []
-        k = min(k, len(self.index.entries))
+        return queries
+
+    def score_matrices(self, queries: Sequence[str], mode: Mode,
+                       found: Sequence[Sequence[Abbreviation]] | None, k: int = CANDIDATES
+                       ) -> dict[str, np.ndarray]:
+        """Per scorer, ``[n_queries, n_entries]`` scores (0 or less: not found).
+        ``found``: the abbreviations of each query (None: no abbreviation scorer)."""
         mats: dict[str, np.ndarray] = {}
         if mode in ("hybrid", "dense"):
             mats["dense"] = self._dense_matrix(self.encode_queries(queries), k)
@@ -170,16 +289,32 @@ class Searcher:
             mats["bm25"] = self._bm25.score(queries)
             acr = self._acronym.score(queries)
             mats["acronym"] = np.maximum.reduceat(acr, self._acr_starts, axis=1)
-        if mode == "dense":
-            fused = mats["dense"]
-        elif mode == "lexical":
+        if found is not None and mode != "lexical":
+            mats["abbreviation"] = self.abbreviation_matrix(found)
+        return mats
+
+    def abbreviation_matrix(self, found: Sequence[Sequence[Abbreviation]]) -> np.ndarray:
+        """``[n_queries, n_entries]``: each entry of a sense of an abbreviation the query
+        names, scored by that sense's probability in context (never 0: every sense is a
+        candidate); 0 elsewhere."""
+        out = np.zeros((len(found), len(self.index.entries)), dtype=np.float32)
+        for i, abbrs in enumerate(found):
+            for a in abbrs:
+                senses = [(a.entry_id, a.score)] + [(x.entry_id, x.score)
+                                                    for x in a.alternatives]
+                for eid, score in senses:
+                    for r in self._sense_rows.get(eid, ()) if eid else ():
+                        out[i, r] = max(out[i, r], float(score), 1e-4)
+        return out
+
+    def _fuse(self, mats: dict[str, np.ndarray], mode: str) -> np.ndarray:
+        if mode == "lexical":
             # Acronym matches first, BM25 breaks ties and ranks the rest.
             b = mats["bm25"]
-            fused = mats["acronym"] * (1.0 + b.max(axis=1, keepdims=True)) + b
-        else:
-            fused = fuse(list(mats.values()), [1.0] * len(mats))
-        return [self._hits(fused[i], {n: m[i] for n, m in mats.items()}, k, mode)
-                for i in range(len(queries))]
+            return mats["acronym"] * (1.0 + b.max(axis=1, keepdims=True)) + b
+        if len(mats) == 1:
+            return mats["dense"]
+        return fuse(list(mats.values()), [self.settings.weight(n) for n in mats])
 
     def _dense_matrix(self, q: np.ndarray, k: int) -> np.ndarray:
         if self.index.ann is None:
@@ -202,8 +337,16 @@ class Searcher:
                 id=str(e.get("id", e["abbr"])), abbr=e["abbr"], expansion=e["expansion"],
                 ko=list(e.get("ko") or []), category=e.get("category"),
                 score=round(float(fused[i]), 4), scorer=self._scorer(int(i), per, k),
+                found_by=tuple(n for n, row in per.items()
+                               if self._ranks_in(row, int(i), k, n == "dense")),
             ))
         return hits
+
+    @staticmethod
+    def _ranks_in(row: np.ndarray, i: int, k: int, dense: bool) -> bool:
+        """Whether entry ``i`` is in the scorer's own top ``k`` (lexical and abbreviation
+        scores of 0 or less mean not found)."""
+        return (dense or row[i] > 0) and int((row > row[i]).sum()) < k
 
     @staticmethod
     def _scorer(i: int, per: dict[str, np.ndarray], k: int) -> str:
@@ -231,6 +374,31 @@ class Searcher:
                 "model_fingerprint": m["model_fingerprint"], "entries": m["n_entries"],
                 "passages": m["n_passages"], "dim": m["dim"], "created": m["created"],
                 "ann": bool(m.get("ann"))}
+
+
+
+def tune_settings(searcher: Searcher, dev_queries: Sequence[dict], tuned_on: str = "realtext-dev",
+                  steps: Sequence[float] = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)) -> SearchSettings:
+    """Hybrid fusion weights chosen on dev queries (rows with "text" and the gold
+    "entry_id"; any entry of the gold's sense counts) by :func:`termfit.hybrid.tune_weights`.
+    Never pass test queries. Queries whose gold is not in the index are skipped."""
+    entries = searcher.index.entries
+    ids = [str(e.get("id", e["abbr"])) for e in entries]
+    known = set(ids)
+    sense_of = {x: set(s.entry_ids) for senses in searcher.resolver.senses.values()
+                for s in senses for x in s.entry_ids}
+    rows = [q for q in dev_queries if q["entry_id"] in known]
+    if not rows:
+        raise InputError(Problem(tuned_on, "no dev query has its gold entry in the index"))
+    texts = [q["text"] for q in rows]
+    found = [r.abbreviations for r in expand(texts, searcher.resolver)]
+    mats = searcher.score_matrices(texts, "hybrid", found, k=len(entries))
+    relevant = [sense_of.get(q["entry_id"], {q["entry_id"]}) for q in rows]
+    cfg = hybrid.tune_weights([mats[c] for c in COMPONENTS], relevant, ids,
+                              components=COMPONENTS, methods=("rrf",), steps=steps,
+                              rrf_ks=(RRF_K,))
+    return SearchSettings({c: float(w) for c, w in zip(COMPONENTS, cfg.weights, strict=True)},
+                          tuned_on, cfg.dev_score)
 
 
 class _Row:
