@@ -55,9 +55,28 @@ def test_search_returns_ranked_hits(client):
     assert body["k"] == 3 and body["mode"] == "hybrid" and len(body["results"]) == 3
     top = body["results"][0]
     assert top["abbr"] == "AMF" and top["ko"] == ["접근 및 이동성 관리 기능"]
-    assert set(top) == {"id", "abbr", "expansion", "ko", "category", "score", "scorer"}
+    assert set(top) == {"id", "abbr", "expansion", "ko", "category", "score", "scorer",
+                        "found_by"}
+    assert body["abbreviations"] == []
     lex = client.get("/search", params={"q": "CP", "k": 2, "mode": "lexical"}).json()
     assert {h["expansion"] for h in lex["results"]} == {"Control Plane", "Cyclic Prefix"}
+
+
+def test_search_reports_the_query_abbreviations(client):
+    body = client.get("/search", params={"q": "CP 길이가 긴 경우 성능은?", "k": 5}).json()
+    (cp,) = body["abbreviations"]
+    assert set(cp) == {"abbr", "start", "end", "expansion", "entry_id", "score", "uncertain",
+                       "alternatives"}
+    assert (cp["abbr"], cp["start"], cp["end"]) == ("CP", 0, 2)
+    senses = {cp["entry_id"]} | {a["entry_id"] for a in cp["alternatives"]}
+    assert senses == {"cp-control", "cp-prefix"}
+    by_abbr = {h["id"]: h for h in body["results"]}
+    assert senses <= set(by_abbr)
+    assert all("abbreviation" in by_abbr[i]["found_by"] for i in senses)
+    off = client.get("/search", params={"q": "CP 길이가 긴 경우 성능은?", "k": 5,
+                                        "abbreviations": "false"}).json()
+    assert off["abbreviations"] == []
+    assert all("abbreviation" not in h["found_by"] for h in off["results"])
 
 
 @pytest.mark.parametrize("params, status, code", [

@@ -8,6 +8,7 @@ import time
 import numpy as np
 import pytest
 
+from termfit.search import SearchResult
 from termfit.server import ApiError, Limits
 from termfit.server.worker import Embedded, Worker
 
@@ -40,10 +41,10 @@ class FakeSearcher:
             raise RuntimeError("cannot embed this")
         return np.array([[len(t)] for t in texts], dtype=np.float32)
 
-    def search_many(self, queries, k, mode):
+    def search_results(self, queries, k, mode, abbreviations=True):
         if self.gate is not None:
             self.gate.wait(10)
-        return [[] for _ in queries]
+        return [SearchResult(q, []) for q in queries]
 
 
 class State:
@@ -62,7 +63,7 @@ def test_full_queue_answers_busy():
             busy.append(exc.status)
     assert busy and set(busy) == {503}
     release.set()
-    assert all(f.result(timeout=10)[0] == [] for f in futures)
+    assert all(f.result(timeout=10)[0].hits == [] for f in futures)
     worker.stop()
 
 

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from termfit.search import MAX_QUERY_CHARS, MODES
+
+if TYPE_CHECKING:
+    from termfit.expand import Abbreviation
 
 HELP = "search an index (hybrid dense + lexical by default)"
 
@@ -18,6 +23,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mode", choices=MODES, default="hybrid")
     p.add_argument("--model", default=None,
                    help="model to query with (default: the index's; must match it)")
+    p.add_argument("--no-abbreviations", action="store_true",
+                   help="leave out the abbreviation path (abbreviations named in the query "
+                        "resolved in context and their senses added as candidates)")
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
@@ -28,11 +36,14 @@ def run(args: argparse.Namespace) -> int:
     if args.k < 1:
         raise InputError(Problem("-k", f"must be at least 1, got {args.k}"))
     query = check_query(" ".join(args.query), name="query")
-    hits = Searcher(args.index, model=args.model).search(query, k=args.k, mode=args.mode)
+    result = Searcher(args.index, model=args.model).search_results(
+        [query], k=args.k, mode=args.mode, abbreviations=not args.no_abbreviations)[0]
     if args.json:
-        print(json.dumps({"query": query, "mode": args.mode,
-                          "results": [h.to_dict() for h in hits]}, ensure_ascii=False, indent=2))
+        print(json.dumps({"mode": args.mode, **result.to_dict()}, ensure_ascii=False, indent=2))
         return 0
+    for line in abbreviation_lines(result.abbreviations):
+        print(line)
+    hits = result.hits
     if not hits:
         print("no results")
         return 0
@@ -43,3 +54,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"{i:>2}. {h.abbr:<{w}}  {h.expansion}{cat}"
               f"{'  — ' + ko if ko else ''}  ({h.score:.3f} {h.scorer})")
     return 0
+
+
+def abbreviation_lines(abbreviations: Sequence[Abbreviation]) -> list[str]:
+    """One line per abbreviation of the query: the chosen sense, its probability and the
+    other senses; then a blank line (nothing when the query names none)."""
+    lines = []
+    for a in abbreviations:
+        sense = a.expansion or "(unknown)"
+        flag = ", uncertain" if a.uncertain else ""
+        alts = "; ".join(f"{x.expansion} {x.score:.2f}" for x in a.alternatives)
+        lines.append(f"{a.abbr} = {sense} ({a.score:.2f}{flag})"
+                     + (f"  other senses: {alts}" if alts else ""))
+    return [*lines, ""] if lines else []

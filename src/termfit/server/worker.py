@@ -33,7 +33,7 @@ class HasSearcher(Protocol):
 
 @dataclass
 class Job:
-    """One request's model work: ``kind`` "search" (query, k, mode) or "embed"
+    """One request's model work: ``kind`` "search" (query, k, mode, abbreviations) or "embed"
     (texts, input_type, truncate)."""
 
     kind: str
@@ -128,11 +128,13 @@ class Worker:
                 j.future.set_exception(exc)
 
 
-def run_search(searcher: Searcher, group: list[Job], k: int, mode: Mode) -> None:
-    """Answer search jobs with one batched search."""
-    results = searcher.search_many([j.payload[0] for j in group], k=k, mode=mode)
-    for j, hits in zip(group, results, strict=True):
-        j.future.set_result((hits, searcher))
+def run_search(searcher: Searcher, group: list[Job], k: int, mode: Mode,
+               abbreviations: bool = True) -> None:
+    """Answer search jobs with one batched search (each a :class:`SearchResult`)."""
+    results = searcher.search_results([j.payload[0] for j in group], k=k, mode=mode,
+                                      abbreviations=abbreviations)
+    for j, result in zip(group, results, strict=True):
+        j.future.set_result((result, searcher))
 
 
 def run_embed(searcher: Searcher, group: list[Job], input_type: str, truncate: bool) -> None:

@@ -7,6 +7,7 @@ import time
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from termfit.expand import Abbreviation
 from termfit.search import Hit
 from termfit.server.checks import check_search
 from termfit.server.context import CtxDep
@@ -21,6 +22,8 @@ class SearchOut(BaseModel):
     k: int
     mode: str
     took_ms: float
+    #: abbreviations named in the query and the sense chosen for each (as POST /v1/expand)
+    abbreviations: list[Abbreviation]
     results: list[Hit]
 
 
@@ -31,9 +34,12 @@ async def search(
     q: str = Query(..., description="query text (Korean or English)"),
     k: int = Query(10, description="number of results, 1..max-k"),
     mode: str = Query("hybrid", description="hybrid | dense | lexical"),
+    abbreviations: bool = Query(True, description="resolve abbreviations named in the query "
+                                "and add their senses as candidates"),
 ) -> dict:
     t0 = time.perf_counter()
     q = check_search(q, k, mode, ctx.limits)
-    hits, _ = await ctx.run("search", q, k, mode)
+    result, _ = await ctx.run("search", q, k, mode, abbreviations)
     return {"query": q, "k": k, "mode": mode,
-            "took_ms": round((time.perf_counter() - t0) * 1000, 2), "results": hits}
+            "took_ms": round((time.perf_counter() - t0) * 1000, 2),
+            "abbreviations": list(result.abbreviations), "results": result.hits}
