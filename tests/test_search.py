@@ -148,3 +148,86 @@ def test_check_query():
         assert err.value.code == code
     with pytest.raises(QueryError, match="q is 257 characters; the limit is 256"):
         check_query("x" * 257)
+
+
+# --- the abbreviation path ------------------------------------------------------------------
+CP_QUERY = "CP는 길이가 긴 경우 PUSCH 성능은?"
+
+
+def test_query_abbreviation_senses_become_candidates(searcher):
+    (res,) = searcher.search_results([CP_QUERY], k=3, mode="dense")
+    (cp,) = [a for a in res.abbreviations if a.abbr == "CP"]  # "CP는": particle stripped
+    assert (cp.start, cp.end) == (0, 2)
+    senses = {cp.entry_id} | {a.entry_id for a in cp.alternatives}
+    assert senses == {"cp-control", "cp-prefix"}
+    found = {h.id: h for h in res.hits}
+    assert senses <= set(found)
+    assert all("abbreviation" in found[i].found_by for i in senses)
+    # the chosen sense ranks first of the two (its probability is the higher)
+    ids = [h.id for h in res.hits]
+    assert ids.index(cp.entry_id) < ids.index(cp.alternatives[0].entry_id)
+    off = searcher.search_results([CP_QUERY], k=3, mode="dense", abbreviations=False)[0]
+    assert off.abbreviations == ()
+    assert all("abbreviation" not in h.found_by for h in off.hits)
+
+
+def test_abbreviation_matrix_scores_only_named_senses(searcher):
+    (found,) = [r.abbreviations for r in searcher.search_results(["AMF와 CP"], k=1)]
+    m = searcher.abbreviation_matrix([found])
+    ids = [e["id"] for e in searcher.index.entries]
+    nonzero = {ids[j] for j in m[0].nonzero()[0]}
+    assert nonzero == {"amf", "cp-control", "cp-prefix"}
+    assert m[0][ids.index("amf")] == pytest.approx(1.0)  # one sense: certain
+
+
+def test_settings_default_written_and_loaded(index_dir, tmp_path):
+    from termfit.search import SETTINGS_FILE, SearchSettings, load_settings, write_settings
+
+    assert load_settings(tmp_path) == SearchSettings()
+    s = SearchSettings({"dense": 1.0, "bm25": 0.5, "acronym": 0.25, "abbreviation": 2.0},
+                       "realtext-dev", 0.5)
+    write_settings(tmp_path, s)
+    assert load_settings(tmp_path) == s
+    (tmp_path / SETTINGS_FILE).write_text('{"weights": {"sparse": 1}}', encoding="utf-8")
+    with pytest.raises(InputError, match="unknown scorer"):
+        load_settings(tmp_path)
+    (tmp_path / SETTINGS_FILE).write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(InputError, match="not a search settings file"):
+        load_settings(tmp_path)
+
+
+def test_settings_change_the_fusion(index_dir):
+    from termfit.search import SearchSettings
+
+    only_abbr = SearchSettings({"dense": 0.0, "bm25": 0.0, "acronym": 0.0, "abbreviation": 1.0})
+    s = Searcher(index_dir, settings=only_abbr)
+    hits = s.search(CP_QUERY, k=5)
+    assert {h.id for h in hits} == {"cp-control", "cp-prefix"}
+
+
+def test_tune_settings_on_dev_queries(searcher):
+    from termfit.search import COMPONENTS, tune_settings
+
+    dev = [{"text": CP_QUERY, "entry_id": "cp-prefix"},
+           {"text": "세션 관리 기능", "entry_id": "smf"},
+           {"text": "unknown gold", "entry_id": "not-in-index"}]
+    s = tune_settings(searcher, dev, steps=(0.0, 1.0))
+    assert set(s.weights) == set(COMPONENTS) and s.weights["dense"] == 1.0
+    assert s.tuned_on == "realtext-dev" and 0.0 <= s.dev_score <= 1.0
+    with pytest.raises(InputError, match="no dev query"):
+        tune_settings(searcher, dev[2:])
+
+
+def test_cli_search_prints_abbreviations_first(index_dir, capsys):
+    assert main(["search", "--index", str(index_dir), CP_QUERY, "-k", "3"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("CP = ") and "other senses:" in lines[0]
+    assert lines[1] == "PUSCH: not in the glossary"
+    assert lines[2] == "" and lines[3].startswith(" 1. ")
+    assert main(["search", "--index", str(index_dir), CP_QUERY, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [a["abbr"] for a in out["abbreviations"]] == ["CP"]
+    assert out["abbreviations"][0]["alternatives"]
+    assert main(["search", "--index", str(index_dir), CP_QUERY, "--json",
+                 "--no-abbreviations"]) == 0
+    assert json.loads(capsys.readouterr().out)["abbreviations"] == []

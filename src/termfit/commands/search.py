@@ -61,7 +61,10 @@ def abbreviation_lines(abbreviations: Sequence[Abbreviation]) -> list[str]:
     other senses; then a blank line (nothing when the query names none)."""
     lines = []
     for a in abbreviations:
-        sense = a.expansion or "(unknown)"
+        if a.expansion is None:
+            lines.append(f"{a.abbr}: not in the glossary")
+            continue
+        sense = a.expansion
         flag = ", uncertain" if a.uncertain else ""
         alts = "; ".join(f"{x.expansion} {x.score:.2f}" for x in a.alternatives)
         lines.append(f"{a.abbr} = {sense} ({a.score:.2f}{flag})"
