@@ -226,7 +226,7 @@ def test_cli_search_prints_abbreviations_first(index_dir, capsys):
     assert lines[2] == "" and lines[3].startswith(" 1. ")
     assert main(["search", "--index", str(index_dir), CP_QUERY, "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert [a["abbr"] for a in out["abbreviations"]] == ["CP"]
+    assert [a["abbr"] for a in out["abbreviations"]] == ["CP", "PUSCH"]
     assert out["abbreviations"][0]["alternatives"]
     assert main(["search", "--index", str(index_dir), CP_QUERY, "--json",
                  "--no-abbreviations"]) == 0
