@@ -231,3 +231,19 @@ def test_cli_search_prints_abbreviations_first(index_dir, capsys):
     assert main(["search", "--index", str(index_dir), CP_QUERY, "--json",
                  "--no-abbreviations"]) == 0
     assert json.loads(capsys.readouterr().out)["abbreviations"] == []
+
+
+def test_tune_index_writes_settings_only_with_realtext_dev(index_dir, searcher, tmp_path):
+    from termfit.search import SETTINGS_FILE, load_settings, tune_index
+
+    ix = tmp_path / "index"
+    shutil.copytree(index_dir, ix)
+    data = tmp_path / "data"
+    data.mkdir()
+    assert tune_index(ix, data, searcher) is None and not (ix / SETTINGS_FILE).exists()
+    (data / "queries-realtext-dev.jsonl").write_text(json.dumps(
+        {"text": CP_QUERY, "entry_id": "cp-prefix"}, ensure_ascii=False) + "\n",
+        encoding="utf-8")
+    tuned = tune_index(ix, data, searcher)
+    assert tuned is not None and load_settings(ix) == tuned
+    assert tuned.tuned_on == "queries-realtext-dev.jsonl"

@@ -401,6 +401,24 @@ def tune_settings(searcher: Searcher, dev_queries: Sequence[dict], tuned_on: str
                           tuned_on, cfg.dev_score)
 
 
+
+def tune_index(index_dir: str | os.PathLike, data: str | os.PathLike,
+               searcher: Searcher | None = None) -> SearchSettings | None:
+    """Tune the index folder's fusion weights on ``data``'s realtext-dev queries and write
+    them (:data:`SETTINGS_FILE`); None (nothing written) when the data folder has none."""
+    from termfit.fileio import read_jsonl
+    from termfit.layout import DataLayout
+
+    dev_path = DataLayout(Path(data)).queries("realtext-dev")
+    if not dev_path.is_file():
+        return None
+    dev = read_jsonl(dev_path, {"text": str, "entry_id": str})
+    searcher = searcher or Searcher(index_dir, settings=SearchSettings())
+    settings = tune_settings(searcher, dev, tuned_on=dev_path.name)
+    write_settings(index_dir, settings)
+    return settings
+
+
 class _Row:
     """Attribute access over an ``entries.jsonl`` row (for :func:`lexical_text`)."""
 

@@ -25,6 +25,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from termfit.fileio import check_output
     from termfit.index import build_index, load_index
+    from termfit.search import tune_index
 
     check_output(args.out, folder=True)
     out = build_index(args.out, glossary=args.glossary, model=args.model,
@@ -33,4 +34,9 @@ def run(args: argparse.Namespace) -> int:
     ann = " + HNSW" if m.get("ann") else ""
     print(f"{out}: {m['n_entries']} entries, {m['n_passages']} passages, dim {m['dim']}{ann}, "
           f"model {m['model']} ({m['model_fingerprint'][:12]})")
+    if args.data:  # fusion weights for the abbreviation path, when it has real-text dev
+        tuned = tune_index(out, args.data)
+        if tuned is not None:
+            print(f"search fusion weights tuned on {tuned.tuned_on}: "
+                  + ", ".join(f"{k} {v:g}" for k, v in tuned.weights.items()))
     return 0
