@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 
 import pytest
 from search_fixtures import write_glossary
+from server_fixtures import live_server
 
 from termfit.index import build_index
 from termfit.server import Settings, create_app
@@ -28,32 +26,13 @@ def _chromium() -> str:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, tiny_model_path):
-    uvicorn = pytest.importorskip("uvicorn")
     d = tmp_path_factory.mktemp("web")
     index = build_index(d / "index", [write_glossary(d / "g.jsonl")], tiny_model_path,
                         show_progress=False)
-    port = _free_port()
-    app = create_app(index, settings=Settings(reload_on_sighup=False))
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with live_server(create_app(index, settings=Settings(reload_on_sighup=False))) as url:
+        yield url
 
 
 def test_korean_query_in_browser(server):
