@@ -212,8 +212,11 @@ def test_cli_build_jsonl_with_token_stats(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_shared_glossary_scale(shared_data, tmp_path):
+    # the template generator's balance; Korean-name rows (Korean by design) are left out here
     result = build_dataset(shared_data / "telecom_glossary.jsonl", tmp_path / "d",
-                           config=BuildConfig(token_stats=False), progress=False)
+                           config=BuildConfig(token_stats=False, generated_ko_names=False,
+                                              name_rows_per_entry=0,
+                                              description_rows_per_entry=0), progress=False)
     c = result.stats["counts"]["train"]
     assert c["total"] >= 70_000
     en = c["by_lang"]["en"]

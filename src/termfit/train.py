@@ -34,6 +34,7 @@ from termfit.checkpoints import (
 from termfit.errors import TermfitError
 from termfit.fileio import atomic_directory, check_output, remove_stale_temps, write_json
 from termfit.layout import DataLayout
+from termfit.models import resolve_model_path
 from termfit.passages import read_template, write_template
 from termfit.recipe import Recipe
 from termfit.schedule import (
@@ -87,6 +88,7 @@ def train(
     out_dir = Path(out_dir)
     checkpoint_dir = Path(checkpoint_dir or f"{out_dir}.checkpoints")
     check_output(out_dir, folder=True)
+    resolve_model_path(recipe.base_model)  # a missing or damaged model fails before any work
     if is_main_process():
         remove_stale_temps(out_dir)
     data = read_train_data(data_dir)
