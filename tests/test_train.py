@@ -265,13 +265,13 @@ def test_stale_temp_folders_of_the_model_are_removed(data_dir, tiny_model_path, 
     assert "left by an interrupted run" in caplog.text
 
 
-def test_too_few_pairs_for_one_batch_is_refused(data_dir, tmp_path, capsys):
+def test_too_few_pairs_for_one_batch_is_refused(data_dir, tiny_model_path, tmp_path, capsys):
     from termfit.cli import main
 
     lines = (data_dir / "train.jsonl").read_text().splitlines()
     (data_dir / "train.jsonl").write_text("\n".join(lines[:5]) + "\n")
     recipe = tmp_path / "r.yaml"
-    recipe.write_text("base_model: /nonexistent/model\nbatch_size: 8\n")
+    recipe.write_text(f"base_model: {tiny_model_path}\nbatch_size: 8\n")
     out = tmp_path / "m"
     assert main(["train", "--data", str(data_dir), "--recipe", str(recipe),
                  "--out", str(out)]) == 2
