@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 
@@ -35,59 +36,60 @@ def server(tmp_path_factory, tiny_model_path):
         yield url
 
 
-def test_korean_query_in_browser(server):
+@contextlib.contextmanager
+def _browser():
+    """Playwright's sync API and a headless system Chromium, closed afterwards."""
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     executable = _chromium()
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(locale="ko-KR")
-            page.goto(server + "/")
-            assert page.title().startswith("termfit")
-            page.locator("#q").press_sequentially("세션 관리 기능이란", delay=20)
-            first = page.locator("li.hit").first
-            first.wait_for(timeout=15_000)
-            sync_api.expect(first).to_have_attribute("data-abbr", "SMF", timeout=15_000)
-            text = first.inner_text()
-            assert "Session Management Function" in text and "세션 관리 기능" in text
-            assert "기술" in text  # category, in Korean
-            # switching the interface language keeps the results and relabels them
-            page.click("#lang")
-            sync_api.expect(page.locator("li.hit").first).to_contain_text("Technical")
-            # bad input is shown as an error message, not a broken page
-            page.fill("#q", "x" * 300)
-            sync_api.expect(page.locator("#status")).to_have_class("error", timeout=15_000)
+            yield sync_api, browser
         finally:
             browser.close()
+
+
+def test_korean_query_in_browser(server):
+    with _browser() as (sync_api, browser):
+        page = browser.new_page(locale="ko-KR")
+        page.goto(server + "/")
+        assert page.title().startswith("termfit")
+        page.locator("#q").press_sequentially("세션 관리 기능이란", delay=20)
+        first = page.locator("li.hit").first
+        first.wait_for(timeout=15_000)
+        sync_api.expect(first).to_have_attribute("data-abbr", "SMF", timeout=15_000)
+        text = first.inner_text()
+        assert "Session Management Function" in text and "세션 관리 기능" in text
+        assert "기술" in text  # category, in Korean
+        # switching the interface language keeps the results and relabels them
+        page.click("#lang")
+        sync_api.expect(page.locator("li.hit").first).to_contain_text("Technical")
+        # bad input is shown as an error message, not a broken page
+        page.fill("#q", "x" * 300)
+        sync_api.expect(page.locator("#status")).to_have_class("error", timeout=15_000)
 
 
 def test_query_abbreviation_chip_in_browser(server):
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    executable = _chromium()
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(locale="en-US")
-            page.goto(server + "/")
-            page.locator("#q").press_sequentially("CP 길이가 긴 경우 성능은?", delay=10)
-            chip = page.locator('#abbrs details.chip[data-abbr="CP"]')
-            chip.wait_for(timeout=15_000)
-            senses = {"Cyclic Prefix", "Control Plane"}
-            chosen = chip.locator(".sense").inner_text()
-            (sense,) = [x for x in senses if x in chosen]
-            (other,) = senses - {sense}
-            # the other sense: in the title (hover) and in the details (tap)
-            assert other in chip.locator("summary").get_attribute("title")
-            sync_api.expect(chip.locator("ul.alts")).to_be_hidden()
-            chip.locator("summary").click()
-            sync_api.expect(chip.locator("ul.alts")).to_contain_text(other)
-            # both senses are candidates among the hits, found by the abbreviation path
-            hits = page.locator('li.hit[data-abbr="CP"]')
-            sync_api.expect(hits).to_have_count(2)
-            assert all("abbreviation" in (h.get_attribute("data-found-by") or "")
-                       for h in hits.all())
-            # a query without abbreviations clears the chips
-            page.fill("#q", "세션 관리 기능")
-            sync_api.expect(page.locator("#abbrs details.chip")).to_have_count(0, timeout=15_000)
-        finally:
-            browser.close()
+    with _browser() as (sync_api, browser):
+        page = browser.new_page(locale="en-US")
+        page.goto(server + "/")
+        page.locator("#q").press_sequentially("CP 길이가 긴 경우 성능은?", delay=10)
+        chip = page.locator('#abbrs details.chip[data-abbr="CP"]')
+        chip.wait_for(timeout=15_000)
+        senses = {"Cyclic Prefix", "Control Plane"}
+        chosen = chip.locator(".sense").inner_text()
+        (sense,) = [x for x in senses if x in chosen]
+        (other,) = senses - {sense}
+        # the other sense: in the title (hover) and in the details (tap)
+        assert other in chip.locator("summary").get_attribute("title")
+        sync_api.expect(chip.locator("ul.alts")).to_be_hidden()
+        chip.locator("summary").click()
+        sync_api.expect(chip.locator("ul.alts")).to_contain_text(other)
+        # both senses are candidates among the hits, found by the abbreviation path
+        hits = page.locator('li.hit[data-abbr="CP"]')
+        sync_api.expect(hits).to_have_count(2)
+        assert all("abbreviation" in (h.get_attribute("data-found-by") or "")
+                   for h in hits.all())
+        # a query without abbreviations clears the chips
+        page.fill("#q", "세션 관리 기능")
+        sync_api.expect(page.locator("#abbrs details.chip")).to_have_count(0, timeout=15_000)
