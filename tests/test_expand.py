@@ -7,7 +7,14 @@ import json
 import pytest
 
 from termfit.cli import main
-from termfit.expand import Resolver, Settings, expand, load_resolver, same_sense
+from termfit.expand import (
+    Resolver,
+    Settings,
+    content_words,
+    expand,
+    load_resolver,
+    same_sense,
+)
 from termfit.fileio import write_jsonl
 
 ENTRIES = [
@@ -121,6 +128,30 @@ def test_topic_and_prior_without_a_model():
     assert _found("CP on the PDCCH", r)[0].entry_id == "cp-cyclic"
     r.settings = Settings(prior_weight=3.0, topic_weight=0.0)
     assert _found("the CP", r)[0].entry_id == "cp-control"
+
+
+def test_prior_counts_specifications_not_lists():
+    entries = [{"id": "css-search", "abbr": "CSS", "expansion": "Common Search Space",
+                "sources": ["3GPP TS 38.213"]},
+               {"id": "css-style", "abbr": "CSS", "expansion": "Cascading Style Sheets",
+                "sources": ["common terms list", "another IT list", "a third list"]}]
+    r = Resolver(entries, model=None, settings=Settings(lexical_weight=0.0))
+    assert _found("the CSS", r)[0].entry_id == "css-search"
+
+
+def test_words_of_the_text_favour_the_sense_they_spell():
+    entries = [{"id": "css-search", "abbr": "CSS", "expansion": "Common Search Space"},
+               {"id": "css-style", "abbr": "CSS", "expansion": "Cascading Style Sheets"}]
+    r = Resolver(entries, model=None, settings=Settings(lexical_weight=2.0))
+    assert _found("candidates of a search space set in the CSS", r)[0].entry_id == (
+        "css-search")
+    assert _found("the style sheets of the web page, in CSS", r)[0].entry_id == "css-style"
+    r.settings = Settings(lexical_weight=0.0)
+    assert _found("the style sheets of the web page, in CSS", r)[0].score == 0.5
+
+
+def test_content_words_drop_stop_words_and_the_abbreviation():
+    assert content_words("The Search Spaces of the CSS", "CSS") == {"search", "space"}
 
 
 def test_document_definitions_and_pooling(resolver):

@@ -264,3 +264,13 @@ def test_korean_name_given_as_a_string_is_a_one_item_list(tmp_path):
     assert e.ko == ["세션 관리 기능"] and e.aliases == []
     (merged,), _ = merge_entries([e])
     assert merged.ko == ["세션 관리 기능"]
+
+
+def test_specification_sources_are_told_from_lists():
+    from termfit.glossary import is_specification_source
+
+    assert is_specification_source("3GPP TS 38.300")
+    assert is_specification_source("IETF RFC 8200")
+    assert is_specification_source("ETSI GS NFV 003")
+    assert not is_specification_source("common_info telecom terms (annex/Terms.md)")
+    assert not is_specification_source("TTA ICT terminology (2017)")

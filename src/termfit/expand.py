@@ -18,10 +18,11 @@ Resolution, strongest evidence first:
    (:func:`termfit.acronym.align`);
 4. the model: the text around the abbreviation as a query against each sense's passages
    (the expansion passages of :func:`termfit.passages.entry_passages`; the abbreviation's
-   own passage is the same for every sense), plus a prior for senses listed by more
-   sources and a topic feature; softmax over the senses with a temperature fitted on
-   development documents. For a document, the probabilities of every occurrence are
-   pooled (one sense per document).
+   own passage is the same for every sense), plus a prior for senses named by more
+   specifications, a topic feature (the text's other abbreviations come from the same
+   specifications) and a lexical one (the text uses the sense's words); softmax over the
+   senses, weights fitted on training and development documents. For a document, the
+   probabilities of every occurrence are pooled (one sense per document).
 
 A best sense whose probability is under the threshold is returned flagged ``uncertain``.
 """
@@ -40,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from termfit.acronym import STOP_WORDS, align, looks_like_abbreviation
-from termfit.glossary import Entry
+from termfit.glossary import Entry, is_specification_source, normalize
 from termfit.korean import readings
 from termfit.mining import extract_mentions, find_inline_definitions
 from termfit.passages import DEFAULT, PassageTemplate, entry_passages
@@ -58,6 +59,7 @@ __all__ = [
     "load_resolver",
     "rewrite_text",
     "same_sense",
+    "content_words",
 ]
 
 
@@ -120,7 +122,9 @@ class Sense:
     """One candidate sense: glossary entries that are wordings of one sense, merged.
 
     ``entry_id``/``expansion`` are the first entry's; ``passages`` are the model passages
-    of all of them; ``sources`` the distinct sources (specifications, lists) naming it.
+    of all of them; ``sources`` the distinct sources (specifications, lists) naming it,
+    ``spec_sources`` those that are specifications; ``words`` the content words of its
+    expansions (:func:`content_words`).
     """
 
     entry_id: str
@@ -129,6 +133,16 @@ class Sense:
     expansions: tuple[str, ...]
     passages: tuple[str, ...]
     sources: frozenset[str]
+    spec_sources: frozenset[str] = frozenset()
+    words: frozenset[str] = frozenset()
+
+
+def content_words(text: str, drop: str = "") -> frozenset[str]:
+    """Normalised words of ``text`` (plural and British/American spelling folded), without
+    stop words, single characters and the words of ``drop`` (the abbreviation itself)."""
+    dropped = {normalize(w) for w in _WORDS.findall(drop.casefold())}
+    out = {normalize(w) for w in _WORDS.findall(text.casefold()) if w not in STOP_WORDS}
+    return frozenset(w for w in out if len(w) > 1 and w not in dropped)
 
 
 def _field(e: Any, name: str, default: Any = None) -> Any:
@@ -165,10 +179,15 @@ def group_senses(entries: Sequence[Entry], template: PassageTemplate = DEFAULT
         for other in hits[1:]:
             hits[0].extend(other)
             groups.remove(other)
-    return [Sense(g[0].id, g[0].expansion, tuple(x.id for x in g),
-                  tuple(dict.fromkeys(x.expansion for x in g)), _sense_passages(g, template),
-                  frozenset(s for x in g for s in x.sources))
-            for g in groups]
+    out = []
+    for g in groups:
+        sources = frozenset(s for x in g for s in x.sources)
+        expansions = tuple(dict.fromkeys(x.expansion for x in g))
+        out.append(Sense(g[0].id, g[0].expansion, tuple(x.id for x in g), expansions,
+                         _sense_passages(g, template), sources,
+                         frozenset(s for s in sources if is_specification_source(s)),
+                         frozenset().union(*(content_words(x) for x in expansions))))
+    return out
 
 
 # --------------------------------------------------------------------------- resolver
@@ -179,16 +198,20 @@ class Settings:
     """How model scores become probabilities, and when a choice is flagged uncertain.
 
     A sense's logit is cosine / ``temperature`` + ``prior_weight`` * log(1 + number of
-    sources naming it) + ``topic_weight`` * the share of the text's other known
-    abbreviations that share a source with it (a physical-layer sentence's other
-    abbreviations come from physical-layer specifications). The weights and ``threshold``
-    were chosen on development documents by ``benchmarks/expand.py`` for the offline base
-    model. ``window``: words of context on each side of the abbreviation in the query.
+    specifications naming it) + ``topic_weight`` * the mean share of the specifications
+    naming each of the text's other (single-sense) abbreviations that also name this
+    sense (a physical-layer sentence's other abbreviations come from physical-layer
+    specifications) + ``lexical_weight`` * the share of the sense's content words that the
+    text uses ("... search space set ... CSS" favours Common Search Space). The weights and
+    ``threshold`` were chosen on training and development documents by
+    ``benchmarks/expand.py`` for the offline base model. ``window``: words of context on
+    each side of the abbreviation in the query.
     """
 
-    temperature: float = 0.02
+    temperature: float = 0.05
     prior_weight: float = 1.0
-    topic_weight: float = 0.0
+    topic_weight: float = 2.0
+    lexical_weight: float = 2.0
     threshold: float = 0.7
     window: int = 24
 
@@ -300,15 +323,22 @@ class Resolver:
         return np.stack([self._queries[q] for q in queries])
 
     def probabilities(self, senses: Sequence[Sense], query: np.ndarray | None,
-                      context: Sequence[frozenset[str]] = ()) -> np.ndarray:
+                      context: Sequence[frozenset[str]] = (),
+                      words: frozenset[str] = frozenset()) -> np.ndarray:
         """Softmax over ``senses`` of their logits (see :class:`Settings`); ``context``:
-        the source sets of the text's other known abbreviations."""
+        the specification sets of the text's other known abbreviations; ``words``: the
+        text's content words (:func:`content_words`)."""
         st = self.settings
-        # A sense in the glossary was listed somewhere, named or not: at least one source.
-        logits = st.prior_weight * np.log1p([max(1, len(s.sources)) for s in senses])
+        logits = st.prior_weight * np.log1p([len(s.spec_sources) for s in senses])
+        context = [c for c in context if c]
         if context:
-            topic = [sum(bool(c & s.sources) for c in context) / len(context) for s in senses]
+            topic = [sum(len(c & s.spec_sources) / len(c) for c in context) / len(context)
+                     for s in senses]
             logits = logits + st.topic_weight * np.asarray(topic)
+        if words:
+            lexical = [len(s.words & words) / len(s.words) if s.words else 0.0
+                       for s in senses]
+            logits = logits + st.lexical_weight * np.asarray(lexical)
         if query is not None and self.model is not None and all(s.passages for s in senses):
             sims = [float((v @ query).max()) for v in self.passage_vectors(senses)]
             logits = logits + np.asarray(sims) / st.temperature
@@ -514,6 +544,7 @@ class _Pending:
     span: _Span
     window: str
     context: list[frozenset[str]]
+    words: frozenset[str] = frozenset()
     probs: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
@@ -562,7 +593,8 @@ def _model_probs(pending: Sequence[_Pending], resolver: Resolver) -> None:
     vecs = (dict(zip(queries, resolver.query_vectors(queries), strict=True))
             if resolver.model is not None else {})
     for p in pending:
-        p.probs = resolver.probabilities(p.span.senses, vecs.get(p.window), p.context)
+        p.probs = resolver.probabilities(p.span.senses, vecs.get(p.window), p.context,
+                                         p.words)
 
 
 def _pool_document(pending: Sequence[_Pending], decided: Mapping[str, list[int]]) -> None:
@@ -629,10 +661,12 @@ def _first_pass(texts: list[str], resolver: Resolver, doc_defs: Mapping[str, str
         for span in spans:
             done = _resolve_span(text, span, defs, doc_defs)
             if done is None:
-                context = [x.senses[0].sources for x in spans
-                           if len(x.senses) == 1 and x.key != span.key and x.senses[0].sources]
+                context = [x.senses[0].spec_sources for x in spans
+                           if len(x.senses) == 1 and x.key != span.key
+                           and x.senses[0].spec_sources]
                 p = _Pending(t, span, _window(text, span.start, span.end,
-                                              resolver.settings.window), context)
+                                              resolver.settings.window), context,
+                             content_words(text, text[span.start:span.end]))
                 pending.append(p)
                 row.append(p)
             else:

@@ -55,6 +55,18 @@ _CATEGORY_ALIASES = {
 }
 
 
+#: A source that is a specification (3GPP/ETSI/ITU/IETF/IEEE/O-RAN documents, RFCs), as
+#: opposed to a list of terms: a sense named by specifications is the likelier one in
+#: specification text.
+SPECIFICATION_SOURCE = re.compile(
+    r"^\s*(?:3GPP|ETSI|ITU(?:-[TR])?|IETF|IEEE|O-RAN|oneM2M|ATIS)\b|\bRFC\s*\d+", re.I)
+
+
+def is_specification_source(source: str) -> bool:
+    """Whether a ``sources`` item names a specification ("3GPP TS 38.300", "RFC 8200")."""
+    return bool(SPECIFICATION_SOURCE.search(source))
+
+
 @dataclass
 class Entry:
     """One sense of an abbreviation."""
