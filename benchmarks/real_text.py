@@ -109,13 +109,7 @@ def query_sets(data: Path, questions: str | None, limit_template: int) -> dict[s
     sets = {"realtext-test": ev.load_queries(data / "queries-realtext-test.jsonl", ids)}
     path = Path(questions) if questions else realtext.korean_questions_path()
     if path.is_file():
-        from dataclasses import fields
-
-        from termfit.glossary import Entry
-
-        names = {f.name for f in fields(Entry)}
-        entries = [Entry(**{k: v for k, v in r.items() if k in names})
-                   for r in read_jsonl(data / "entries.jsonl")]
+        entries = _entries(data)
         ko, missing = realtext.korean_queries(realtext.load_korean_questions(path), entries,
                                               corpus)
         if missing:
@@ -163,6 +157,70 @@ def evaluate_all(data: Path, models: dict[str, str | None], sets: dict[str, list
                               settings=QUIET)
             rows += [row(split, f"{s}:{label}", res[s]) for s in ("dense", "hybrid")]
         print(f"{label}: evaluated in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    return rows
+
+
+def _entries(data: Path) -> list:
+    from dataclasses import fields
+
+    from termfit.glossary import Entry
+
+    names = {f.name for f in fields(Entry)}
+    return [Entry(**{k: v for k, v in r.items() if k in names})
+            for r in read_jsonl(data / "entries.jsonl")]
+
+
+def expand_senses(queries: list[dict], entries: list, st) -> dict | None:
+    """Sense accuracy of :func:`termfit.expand.expand` (model + specification prior + topic
+    + words of the text) on the queries that list candidate senses. A query from a
+    document is resolved with that document's specification removed from every entry's
+    sources (the prior must not read the answer off the evaluated document's own list)."""
+    from dataclasses import replace
+
+    from termfit.expand import Resolver, expand
+
+    cache: dict = {}
+    resolvers: dict[str, Resolver] = {}
+    scores, gold = [], []
+    for q in queries:
+        if not q.get("candidates") or not q.get("abbr"):
+            continue
+        doc = q.get("source") or ""
+        if doc not in resolvers:
+            spec = "3GPP TS " + doc.split("_", 1)[0] if doc else None
+            held = [replace(e, sources=[s for s in e.sources if s != spec]) for e in entries]
+            resolvers[doc] = Resolver(held, st, vector_cache=cache)
+        found = [a for a in expand([q["text"]], resolvers[doc])[0].abbreviations
+                 if realtext.abbr_key(a.abbr) == realtext.abbr_key(q["abbr"])]
+        probs: dict[str, float] = {}
+        if found:
+            a = found[-1]  # the question names the abbreviation last
+            probs = {a.entry_id or "": a.score} | {x.entry_id: x.score for x in a.alternatives}
+        scores.append([max((probs.get(c.split("/")[0], 0.0) for c in ids), default=0.0)
+                       for ids in q["candidates"]])
+        gold.append(realtext.gold_index(q))
+    return realtext.sense_accuracy(scores, gold) if scores else None
+
+
+def expand_rows(data: Path, models: dict[str, str | None], sets: dict[str, list],
+                max_seq_length: int) -> list[dict]:
+    entries = _entries(data)
+    rows = []
+    for label, model in models.items():
+        st = load(model, max_seq_length)
+        for split, queries in sets.items():
+            t0 = time.perf_counter()
+            res = expand_senses(queries, entries, st)
+            if res is None:
+                continue
+            amb = res["ambiguous"]
+            rows.append({"split": split, "system": f"expand:{label}", "n": res["all"]["n"],
+                         "ndcg@10": None, "acc@1": None,
+                         "sense_acc": res["all"]["accuracy"],
+                         "sense_acc_ambiguous": amb["accuracy"],
+                         "chance_ambiguous": amb["chance"], "n_ambiguous": amb["n"],
+                         "seconds": round(time.perf_counter() - t0, 3), "by_kind": {},
+                         "acc1_by_kind": {}, "by_lang": {}})
     return rows
 
 
@@ -218,6 +276,7 @@ def main() -> int:
                                               args.max_minutes, args.train_max_seq_length))
     sets = query_sets(data, args.questions, args.limit_template)
     rows = evaluate_all(data, models, sets, args.max_seq_length, args.limit_dev)
+    rows += expand_rows(data, models, sets, args.max_seq_length)
     print(table(rows))
     card = json.loads((data / "data_card.json").read_text(encoding="utf-8"))["realtext"]
     report = {"glossary": str(GLOSSARY.relative_to(ROOT.parent)),

@@ -262,3 +262,9 @@ def test_cli_bad_file_contents(capsys, tmp_path):
     assert code == 2 and "no text found" in err
     code, _, err = _cli(capsys, "--index", str(tmp_path), "x")
     assert code == 2 and "not an index folder" in err
+
+
+def test_parameter_names_are_not_uses():
+    r = Resolver(ENTRIES, model=None)
+    assert _found("set by PDCCH-ConfigCommon", r) == ()
+    assert [a.abbr for a in _found("the PDCCH-Config of the UE", r)] == ["PDCCH", "UE"]

@@ -441,6 +441,9 @@ def _multiword(text: str, tokens: list[tuple[int, int]], i: int, resolver: Resol
     return None
 
 
+# A camel-case part ("ConfigurationCommon", "StateId", "msgA") marks a hyphenated token as
+# the name of a parameter or information element; abbreviations inside it are not uses.
+_IDENTIFIER_PART = re.compile(r"[a-z][A-Z]")
 _CLAUSE_NUMBER = re.compile(r"\d+(?:\.\d+)+(?=[A-Za-z])")
 
 
@@ -454,6 +457,9 @@ def _token_spans(text: str, s: int, e: int, resolver: Resolver, korean: bool
     if hit:
         return [_Span(s, e, hit[0], hit[1])]
     if re.search(r"[\-/]", token):
+        if any(_IDENTIFIER_PART.search(p) and not resolver.lookup(p, korean)
+               for p in _PART.findall(token)):
+            return []  # a parameter name ("tdd-UL-DL-ConfigurationCommon"), not prose
         inner = _split_compound(text, s, e, resolver, korean)
         if any(x.key for x in inner):
             return inner

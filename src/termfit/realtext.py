@@ -634,7 +634,8 @@ def korean_queries(questions: Sequence[dict], entries: Sequence[Entry],
         row = {"id": q["id"], "text": q["question"], "relevant": relevant,
                "entry_id": entry.id, "lang": "ko",
                "direction": "exp2abbr" if to_abbr else "abbr2exp", "template": q["kind"],
-               "kind": q["kind"], "style": q["style"], "ambiguous": len(senses) > 1}
+               "kind": q["kind"], "style": q["style"], "ambiguous": len(senses) > 1,
+               "abbr": q["abbr"]}
         if not to_abbr:
             row["candidates"] = [cp.ids(g, "expansion") for g in senses]
         queries.append(row)
