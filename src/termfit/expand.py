@@ -208,11 +208,11 @@ class Settings:
     each side of the abbreviation in the query.
     """
 
-    temperature: float = 0.05
-    prior_weight: float = 1.0
+    temperature: float = 0.02
+    prior_weight: float = 2.0
     topic_weight: float = 2.0
     lexical_weight: float = 2.0
-    threshold: float = 0.7
+    threshold: float = 0.94
     window: int = 24
 
 
