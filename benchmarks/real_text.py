@@ -8,11 +8,12 @@ chance), the hand-written Korean questions and the template held-out phrasings. 
 table and writes JSON.
 
     python benchmarks/real_text.py [--work DIR] [--contexts FILE] [--model M ...]
-        [--train [--max-minutes 15] [--no-context-rows]] [--questions FILE]
+        [--train [--max-minutes 15] [--ablation SOURCE ...]] [--questions FILE]
 
 ``--model`` evaluates given models (default: the offline base e5-small, zero-shot);
-``--train`` also trains the CPU recipe on the built data (``--no-context-rows``: on the
-same data without the context rows, for an ablation at the same budget) and evaluates it.
+``--train`` also trains the CPU recipe on the built data and evaluates it;
+``--ablation SOURCE`` (repeatable: context, names, descriptions, templates) also trains, at
+the same budget, on the same data without that source's rows.
 Dense models are evaluated with max_seq_length 512 (``--max-seq-length``): real sentences
 are longer than training lengths.
 """
@@ -57,13 +58,28 @@ def build(work: Path, contexts: Path | None, seed: int) -> Path:
                 str(contexts), "--quiet", check=False)
         if not contexts.is_file():
             raise SystemExit("termfit mine wrote no usage sentences")
+    # Definitions (description rows) come from the training documents only.
+    from termfit.usage import read_contexts
+
+    split = realtext.split_documents(read_contexts(contexts), realtext.ContextConfig())
+    train_docs = [str(SHARED / "specs" / d) for d, v in sorted(split.items()) if v == "train"]
     termfit("data", "build", str(GLOSSARY), "--contexts", str(contexts), "--out", str(data),
-            "--seed", str(seed))
+            "--seed", str(seed), *(["--definitions", *train_docs] if train_docs else []))
     return data
 
 
-def without_context_rows(data: Path, out: Path) -> Path:
-    """A copy of ``data`` whose train.jsonl lacks the context rows (ablation)."""
+#: Training-row sources by template id prefix (context rows: termfit.realtext; Korean
+#: names and descriptions: termfit.namerows); every other row is a template row.
+ROW_SOURCES = {"context": ("ctx-",), "names": ("kn-",), "descriptions": ("desc-",)}
+
+
+def row_source(row: dict) -> str:
+    return next((name for name, prefixes in ROW_SOURCES.items()
+                 if row["template"].startswith(prefixes)), "templates")
+
+
+def without_rows(data: Path, out: Path, source: str) -> Path:
+    """A copy of ``data`` whose train.jsonl lacks the rows of ``source`` (ablation)."""
     if (out / "train.jsonl").is_file():
         return out
     out.mkdir(parents=True, exist_ok=True)
@@ -71,7 +87,7 @@ def without_context_rows(data: Path, out: Path) -> Path:
         if p.name != "train.jsonl" and p.is_file():
             (out / p.name).write_bytes(p.read_bytes())
     rows = read_jsonl(data / "train.jsonl")
-    write_jsonl(out / "train.jsonl", [r for r in rows if not r["template"].startswith("ctx-")])
+    write_jsonl(out / "train.jsonl", [r for r in rows if row_source(r) != source])
     return out
 
 
@@ -250,8 +266,9 @@ def main() -> int:
     p.add_argument("--train", action="store_true", help="also train the CPU recipe")
     p.add_argument("--max-minutes", type=float, default=15.0)
     p.add_argument("--train-max-seq-length", type=int, default=96)
-    p.add_argument("--no-context-rows", action="store_true",
-                   help="with --train: also train without the context rows (ablation)")
+    p.add_argument("--ablation", action="append", default=[],
+                   choices=[*ROW_SOURCES, "templates"],
+                   help="with --train: also train without this source's rows (repeatable)")
     p.add_argument("--max-seq-length", type=int, default=512)
     p.add_argument("--questions", help="Korean questions (default: the shipped set)")
     p.add_argument("--limit-template", type=int, default=500,
@@ -267,11 +284,11 @@ def main() -> int:
     for m in args.model or ([] if args.no_base else [None]):
         models["base" if m is None else Path(m).name] = m
     if args.train:
-        if args.no_context_rows:
-            plain = without_context_rows(data, args.work / "data-no-context")
-            models["trained-no-context"] = str(train(plain, args.work / "model-no-context",
-                                                     args.max_minutes,
-                                                     args.train_max_seq_length))
+        for source in args.ablation:
+            plain = without_rows(data, args.work / f"data-no-{source}", source)
+            models[f"trained-no-{source}"] = str(train(plain, args.work / f"model-no-{source}",
+                                                       args.max_minutes,
+                                                       args.train_max_seq_length))
         models["trained-context"] = str(train(data, args.work / "model-context",
                                               args.max_minutes, args.train_max_seq_length))
     sets = query_sets(data, args.questions, args.limit_template)
