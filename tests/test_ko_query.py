@@ -33,6 +33,9 @@ def test_asked_abbreviation_is_the_one_before_the_question_word():
     q2 = "CU-CP랑 CU-UP 분리할 때 CP는 뭐의 약자야?"
     at = q2.index("CP는")
     assert asked_abbreviations(q2, [Span(0, 5), Span(at, at + 2)]) == [False, True]
+    q4 = "이 맥락에서 AUL-DFI는 어떤 의미로 쓰였나요?"
+    at = q4.index("AUL")
+    assert asked_abbreviations(q4, [Span(at, at + 7)]) == [True]
     # no question word right after any: all count
     q3 = "CP 길이가 긴 경우 PUSCH 성능은?"
     assert asked_abbreviations(q3, [Span(0, 2), Span(12, 17)]) == [True, True]

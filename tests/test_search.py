@@ -269,6 +269,11 @@ def test_korean_terms_translated_score_english_expansions(searcher):
     assert ids[int(mats["translated"][0].argmax())] == "amf"
     assert not mats["translated"][1].any() and not mats["names"][1].any()
     assert mats["names"][0].max() > 0
+    # a question about an abbreviation it names is not scored by its Korean words
+    q = "AMF는 접속 관리 기능이라는데 SMF는 무슨 뜻이야?"
+    (res,) = searcher.search_results([q], k=1)
+    asked = searcher.korean_matrices([q], searcher.encode_queries([q]), [res.abbreviations])
+    assert not asked["names"].any() and not asked["translated"].any()
 
 
 def test_the_asked_abbreviation_comes_first(searcher):

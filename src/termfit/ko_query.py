@@ -30,10 +30,11 @@ PARTICLES = frozenset("은 는 이 가 을 를 의 에 도 와 과 로 랑 만 �
                       "에게 까지 부터 보다 이란".split())
 # English words that carry no meaning in a bag-of-words query.
 _STOP = frozenset("a an the of for to in on at by and or with".split())
-# Question words right after an abbreviation (and its particle) that ask what it means.
+# Question words after an abbreviation (and its particle, and at most one short word:
+# "X는 어떤 의미") that ask what it means.
 _CUE = re.compile(
-    r"^\s*(?:이란|이라는|라는|[은는이가의란을를])?\s*"
-    r"(?:뭐|뭔|무엇|무슨|뜻|의미|약자|약어|풀네임|풀 네임|정식|원어|full|stand|mean)",
+    r"^\s*(?:이란|이라는|라는|[은는이가의란을를])?\s*(?:[가-힣]{1,3}\s+)?"
+    r"(?:뭐|뭔|뭘|무엇|무슨|뜻|의미|약자|약어|풀네임|풀 네임|정식|원어|full|stand|mean)",
     re.IGNORECASE)
 
 
@@ -120,9 +121,14 @@ def translate(query: str) -> str:
     return " ".join(words)
 
 
+def questioned(query: str, found: Sequence[_Span]) -> list[bool]:
+    """Per abbreviation of ``found`` (spans of ``query``), whether a question word follows
+    it ("PCF 뭐야?", "CP는 무슨 뜻", "NSSAI의 풀네임은", "X는 어떤 의미로", "X는 뭘 줄인")."""
+    return [bool(_CUE.match(query[a.end:])) for a in found]
+
+
 def asked_abbreviations(query: str, found: Sequence[_Span]) -> list[bool]:
-    """Per abbreviation of ``found`` (spans of ``query``), whether the question asks about
-    it: it is directly followed by a question word ("PCF 뭐야?", "CP는 무슨 뜻",
-    "NSSAI의 풀네임은"). When none is, every abbreviation counts as asked."""
-    asked = [bool(_CUE.match(query[a.end:])) for a in found]
+    """Per abbreviation of ``found``, whether the question asks about it: those of
+    :func:`questioned`, or every one when none is."""
+    asked = questioned(query, found)
     return asked if any(asked) else [True] * len(found)

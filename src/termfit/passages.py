@@ -4,7 +4,9 @@ positives), evaluation, the search index and the searcher's acronym scorer all u
 An entry has an abbreviation passage and an expansion passage in each label language
 ("AMF (기술)", "AMF (Technical)", "Access and Mobility Management Function (기술)", ...);
 an entry without a category has one unlabeled passage of each ("RLF", "Radio Link
-Failure"). Korean names are not passages: they are query text in training.
+Failure"). Korean names are not corpus passages: they are query text in training. The
+search index alone also embeds an entry's Korean names and description as "name passages"
+(:func:`name_passages`, kinds :data:`NAME_KINDS`); the corpus stays as it is.
 
 The template is recorded as ``passages.json`` in a data folder (and in a model folder
 trained on it), so that ``termfit index`` writes the passages the model was trained on.

@@ -40,7 +40,7 @@ from termfit.index import (
     load_index,
     manifest_template,
 )
-from termfit.ko_query import asked_abbreviations, has_hangul, translate
+from termfit.ko_query import asked_abbreviations, has_hangul, questioned, translate
 from termfit.lexical import AcronymScorer, BM25Scorer
 
 Mode = Literal["hybrid", "dense", "lexical"]
@@ -311,17 +311,22 @@ class Searcher:
         if found is not None and mode != "lexical":
             mats["abbreviation"] = self.abbreviation_matrix(found, queries)
         if mode == "hybrid" and emb is not None:
-            mats.update(self.korean_matrices(queries, emb))
+            mats.update(self.korean_matrices(queries, emb, found))
         return mats
 
-    def korean_matrices(self, queries: Sequence[str], emb: np.ndarray
+    def korean_matrices(self, queries: Sequence[str], emb: np.ndarray,
+                        found: Sequence[Sequence[Abbreviation]] | None = None
                         ) -> dict[str, np.ndarray]:
         """The "names" (dense over name and description passages) and "translated" (BM25
-        over English text, Korean terms translated) scores; 0 for queries without Hangul."""
-        korean = np.array([has_hangul(q) for q in queries])
+        over English text, Korean terms translated) scores; 0 for queries without Hangul
+        and, with ``found``, for questions about an abbreviation they name ("AMF는 무슨
+        뜻?": the answer is its entry, not one that a Korean name describes)."""
+        korean = np.array([has_hangul(q) and not (found is not None
+                                                   and any(questioned(q, found[i])))
+                           for i, q in enumerate(queries)], dtype=bool)
         names = np.where(korean[:, None], self.index.name_scores(emb), 0.0)
-        translated = self._english.score([translate(q) if has_hangul(q) else ""
-                                          for q in queries])
+        translated = self._english.score([translate(q) if k else ""
+                                          for q, k in zip(queries, korean, strict=True)])
         return {"names": names.astype(np.float32), "translated": translated}
 
     def abbreviation_matrix(self, found: Sequence[Sequence[Abbreviation]],
