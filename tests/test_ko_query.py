@@ -2,7 +2,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from termfit.ko_query import asked_abbreviations, has_hangul, korean_terms, translate
+from termfit.ko_query import (
+    asked_abbreviations,
+    asks_about_abbreviation,
+    has_hangul,
+    korean_terms,
+    translate,
+)
 
 
 @dataclass(frozen=True)
@@ -39,3 +45,9 @@ def test_asked_abbreviation_is_the_one_before_the_question_word():
     # no question word right after any: all count
     q3 = "CP 길이가 긴 경우 PUSCH 성능은?"
     assert asked_abbreviations(q3, [Span(0, 2), Span(12, 17)]) == [True, True]
+
+
+def test_asks_about_abbreviation_without_spans():
+    assert asks_about_abbreviation("이 맥락에서 AUL-DFI는 어떤 의미로 쓰였나요?")
+    assert not asks_about_abbreviation("PDU 세션 만들고 UPF 골라서 IP 할당하는 기능이 뭐야?")
+    assert not asks_about_abbreviation("세션 관리 기능 약자가 뭐야?")

@@ -274,6 +274,8 @@ def test_korean_terms_translated_score_english_expansions(searcher):
     (res,) = searcher.search_results([q], k=1)
     asked = searcher.korean_matrices([q], searcher.encode_queries([q]), [res.abbreviations])
     assert not asked["names"].any() and not asked["translated"].any()
+    alone = searcher.korean_matrices([q], searcher.encode_queries([q]))  # no abbreviations given
+    assert not alone["names"].any()
 
 
 def test_the_asked_abbreviation_comes_first(searcher):

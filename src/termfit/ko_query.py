@@ -16,8 +16,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
+from termfit.acronym import ABBREVIATION_TOKEN, looks_like_abbreviation
 from termfit.ko_names import lexicon
 from termfit.korean import readings
 
@@ -41,6 +42,10 @@ _CUE = re.compile(
 class _Span(Protocol):
     @property
     def end(self) -> int: ...
+
+
+class _End(NamedTuple):
+    end: int
 
 
 def has_hangul(text: str) -> bool:
@@ -125,6 +130,15 @@ def questioned(query: str, found: Sequence[_Span]) -> list[bool]:
     """Per abbreviation of ``found`` (spans of ``query``), whether a question word follows
     it ("PCF 뭐야?", "CP는 무슨 뜻", "NSSAI의 풀네임은", "X는 어떤 의미로", "X는 뭘 줄인")."""
     return [bool(_CUE.match(query[a.end:])) for a in found]
+
+
+def asks_about_abbreviation(query: str, found: Sequence[_Span] | None = None) -> bool:
+    """Whether ``query`` asks what an abbreviation it names means (:func:`questioned`);
+    ``found``: its abbreviations (default: its abbreviation-shaped words)."""
+    if found is None:
+        found = [_End(m.end()) for m in ABBREVIATION_TOKEN.finditer(query)
+                 if looks_like_abbreviation(m.group(0))]
+    return any(questioned(query, found))
 
 
 def asked_abbreviations(query: str, found: Sequence[_Span]) -> list[bool]:

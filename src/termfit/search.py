@@ -40,7 +40,12 @@ from termfit.index import (
     load_index,
     manifest_template,
 )
-from termfit.ko_query import asked_abbreviations, has_hangul, questioned, translate
+from termfit.ko_query import (
+    asked_abbreviations,
+    asks_about_abbreviation,
+    has_hangul,
+    translate,
+)
 from termfit.lexical import AcronymScorer, BM25Scorer
 
 Mode = Literal["hybrid", "dense", "lexical"]
@@ -319,11 +324,12 @@ class Searcher:
                         ) -> dict[str, np.ndarray]:
         """The "names" (dense over name and description passages) and "translated" (BM25
         over English text, Korean terms translated) scores; 0 for queries without Hangul
-        and, with ``found``, for questions about an abbreviation they name ("AMF는 무슨
-        뜻?": the answer is its entry, not one that a Korean name describes)."""
-        korean = np.array([has_hangul(q) and not (found is not None
-                                                   and any(questioned(q, found[i])))
-                           for i, q in enumerate(queries)], dtype=bool)
+        and for questions about an abbreviation they name ("AMF는 무슨 뜻?": the answer is
+        its entry, not one that a Korean name describes; ``found``: the queries'
+        abbreviations, default their abbreviation-shaped words)."""
+        korean = np.array([has_hangul(q) and not asks_about_abbreviation(
+            q, found[i] if found is not None else None) for i, q in enumerate(queries)],
+            dtype=bool)
         names = np.where(korean[:, None], self.index.name_scores(emb), 0.0)
         translated = self._english.score([translate(q) if k else ""
                                           for q, k in zip(queries, korean, strict=True)])
