@@ -5,8 +5,11 @@ and, with ``--data`` (a ``termfit data build`` folder with the real-text splits)
 realtext-test queries. The index is built once (cached under ``--work``) with the offline
 base model over the data folder's entries (``--data``) or the shared glossary. Systems:
 
-- ``hybrid``: dense + BM25 + acronym, equal RRF weights, no abbreviation path;
+- ``hybrid``: dense + BM25 + acronym + the Korean scorers ("names": dense over Korean-name
+  and description passages; "translated": BM25 over English text with Korean terms
+  translated), equal RRF weights, no abbreviation path;
 - ``hybrid+abbr``: the same plus the abbreviation path (default weights);
+- ``hybrid+abbr no-korean``: ``hybrid+abbr`` without the two Korean scorers;
 - ``hybrid+abbr tuned``: weights chosen on realtext-dev by
   :func:`termfit.search.tune_settings` (only with ``--data``; never on test);
 - ``dense`` and ``dense+abbr``.
@@ -31,15 +34,18 @@ from termfit.fileio import read_jsonl, write_json
 from termfit.glossary import normalize
 from termfit.index import build_index
 from termfit.realtext import load_korean_questions
-from termfit.search import Searcher, SearchSettings, tune_settings
+from termfit.search import DEFAULT_WEIGHTS, Searcher, SearchSettings, tune_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 GLOSSARY = ROOT.parent / "shared" / "data" / "telecom_glossary.jsonl"
 OUT = ROOT / "benchmarks" / "results" / "search_abbrev.json"
-#: (name, mode, abbreviation path, settings: "default" | "tuned")
+#: (name, mode, abbreviation path, settings: "default" | "no-korean" | "tuned")
 SYSTEMS = (("hybrid", "hybrid", False, "default"), ("hybrid+abbr", "hybrid", True, "default"),
+           ("hybrid+abbr no-korean", "hybrid", True, "no-korean"),
            ("hybrid+abbr tuned", "hybrid", True, "tuned"), ("dense", "dense", False, "default"),
            ("dense+abbr", "dense", True, "default"))
+#: Default weights with the Korean scorers left out.
+NO_KOREAN = SearchSettings(DEFAULT_WEIGHTS | {"names": 0.0, "translated": 0.0})
 
 
 def sense_ids(searcher: Searcher) -> dict[str, set[str]]:
@@ -71,6 +77,7 @@ def top1(searcher: Searcher, queries: Sequence[dict], mode: str, abbr: bool,
          senses: dict[str, set[str]]) -> dict:
     t0 = time.perf_counter()
     right, amb_right, amb = 0, 0, 0
+    per_kind: dict[str, list[int]] = {}
     for i in range(0, len(queries), 32):
         batch = queries[i:i + 32]
         res = searcher.search_results([q["text"] for q in batch], k=1, mode=mode,
@@ -78,13 +85,35 @@ def top1(searcher: Searcher, queries: Sequence[dict], mode: str, abbr: bool,
         for q, r in zip(batch, res, strict=True):
             ok = bool(r.hits) and r.hits[0].id in senses.get(q["entry_id"], {q["entry_id"]})
             right += ok
+            kind = q.get("kind")
+            if kind:
+                per_kind.setdefault(kind, [0, 0])
+                per_kind[kind][0] += ok
+                per_kind[kind][1] += 1
             if q.get("ambiguous"):
                 amb += 1
                 amb_right += ok
     secs = time.perf_counter() - t0
     return {"n": len(queries), "top1": round(right / max(1, len(queries)), 4),
             "n_ambiguous": amb, "top1_ambiguous": round(amb_right / amb, 4) if amb else None,
-            "ms_per_query": round(1000 * secs / max(1, len(queries)), 1)}
+            "ms_per_query": round(1000 * secs / max(1, len(queries)), 1),
+            "top1_by_kind": {k: {"n": n, "top1": round(r / n, 4)}
+                             for k, (r, n) in sorted(per_kind.items())}}
+
+
+def print_kinds(results: dict[str, dict], queries: str) -> None:
+    """A table of top-1 per question kind of the ``queries`` set, one row per system."""
+    kinds = sorted({k for r in results.values() for k in r[queries]["top1_by_kind"]})
+    if not kinds:
+        return
+    print(f"\n{queries} top-1 by kind")
+    print("| system | " + " | ".join(kinds) + " |")
+    print("|---|" + "---|" * len(kinds))
+    for name, r in results.items():
+        per = r[queries]["top1_by_kind"]
+        print(f"| {name} | " + " | ".join(
+            f"{per[k]['top1']:.3f} (n={per[k]['n']})" if k in per else "-" for k in kinds)
+            + " |")
 
 
 def index_dir(work: Path, data: Path | None) -> Path:
@@ -127,7 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, mode, abbr, which in SYSTEMS:
         if which == "tuned" and tuned is None:
             continue
-        searcher.settings = tuned if which == "tuned" else SearchSettings()
+        searcher.settings = {"tuned": tuned, "no-korean": NO_KOREAN}.get(which) or SearchSettings()
         results[name] = {s: top1(searcher, qs, mode, abbr, senses) for s, qs in sets.items()}
     cols = list(sets)
     print("| system | " + " | ".join(f"{c} top-1 | {c} ambiguous" for c in cols) + " |")
@@ -137,6 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{r[c]['top1']:.3f} | {r[c]['top1_ambiguous'] or 0:.3f} (n={r[c]['n_ambiguous']})"
             for c in cols) + " |")
     print("queries: " + ", ".join(f"{c} {len(q)}" for c, q in sets.items()))
+    print_kinds(results, "korean-questions")
     write_json(args.out, {
         "model": "default (offline multilingual-e5-small, not fine-tuned)",
         "index": "data entries" if args.data else shown(GLOSSARY),

@@ -36,7 +36,8 @@ def test_lexical_text():
 def test_build_writes_consistent_files(built, tiny_model_path):
     path, _ = built
     assert sorted(p.name for p in path.iterdir()) == [
-        "embeddings.npy", "entries.jsonl", "manifest.json", "passage_entry.npy"]
+        "embeddings.npy", "entries.jsonl", "manifest.json", "name_embeddings.npy",
+        "name_passage_entry.npy", "passage_entry.npy"]
     ix = load_index(path)
     m = ix.manifest
     assert m["n_entries"] == len(ROWS) == len(ix.entries)
@@ -132,3 +133,50 @@ def test_damaged_index_is_reported(built, tmp_path):
     np.save(copy / "embeddings.npy", np.zeros((2, 3), dtype=np.float32))
     with pytest.raises(InputError, match="damaged index"):
         load_index(copy)
+
+
+def test_index_keeps_korean_names_and_name_passages(built):
+    ix = load_index(built[0])
+    rlf = next(e for e in ix.entries if e["id"] == "rlf")
+    assert rlf["ko_generated_name"] == "무선 링크 실패"  # generated at index time
+    amf = next(e for e in ix.entries if e["id"] == "amf")
+    assert "ko_generated_name" not in amf  # curated name: nothing generated
+    assert ix.name_embeddings is not None and ix.name_passage_entry is not None
+    assert ix.name_embeddings.shape == (ix.manifest["n_name_passages"], ix.dim)
+    owner = int(ix.name_passage_entry[0])
+    scores = ix.name_scores(ix.name_embeddings[[0]])
+    assert scores[0, owner] == pytest.approx(1.0, abs=1e-5)
+    assert lexical_text(rlf).endswith("/ 무선 링크 실패 / 라디오 링크 페일러")
+
+
+def test_name_fields_prefer_data_rows_and_mined_definitions():
+    from termfit.index import name_fields
+
+    e = Entry(id="rlf", abbr="RLF", expansion="Radio Link Failure")
+    row = {"ko_generated_name": "무선 링크 장애",
+           "mined_definition": {"text": "Loss of the radio link.", "source": "a.md"}}
+    (extra,) = name_fields([e], [row])
+    assert extra["ko_generated_name"] == "무선 링크 장애"
+    assert extra["description"] == "Loss of the radio link."
+    assert name_fields([e])[0]["ko_generated_name"] == "무선 링크 실패"
+
+
+def test_older_index_without_name_passages_loads(built, tmp_path):
+    old = tmp_path / "old"
+    shutil.copytree(built[0], old)
+    (old / "name_embeddings.npy").unlink()
+    (old / "name_passage_entry.npy").unlink()
+    m = json.loads((old / "manifest.json").read_text())
+    del m["n_name_passages"]
+    (old / "manifest.json").write_text(json.dumps(m))
+    ix = load_index(old)
+    assert ix.name_embeddings is None
+    assert (ix.name_scores(ix.embeddings[[0]]) == -1).all()
+
+
+def test_damaged_name_passages_are_a_clear_error(built, tmp_path):
+    bad = tmp_path / "bad"
+    shutil.copytree(built[0], bad)
+    np.save(bad / "name_passage_entry.npy", np.zeros(1, dtype=np.int32))
+    with pytest.raises(InputError, match="name passages disagree"):
+        load_index(bad)

@@ -121,3 +121,12 @@ def test_span_cover_matches_brute_force():
             s = rng.randint(0, 120)
             e = s + rng.randint(1, 20)
             assert cover(s, e) == any(a <= s and e <= b for a, b in spans)
+
+
+def test_prefix_tokenizer_meets_word_endings():
+    from termfit.lexical import BM25Scorer, prefix_tokenize
+
+    assert prefix_tokenize("Mobility Management 관리 functions") == ["mobili", "manage",
+                                                                     "functi"]
+    s = BM25Scorer(["Session Management Function", "Radio Link Failure"], tokenizer="prefix")
+    assert s.score(["managed sessions"])[0].argmax() == 0

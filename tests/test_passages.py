@@ -126,3 +126,20 @@ def test_cli_index_data_and_a_trained_model_carry_the_template(tmp_path, tiny_mo
     ix = load_index(build_index(tmp_path / "ix2", [g], tmp_path / "model",
                                 show_progress=False))
     assert ix.manifest["passage_template"]["labeled"] == "{term} <{label}>"
+
+
+def test_name_passages_curated_then_generated_and_description():
+    from termfit.passages import entry_description, korean_names, name_passages
+
+    row = {"id": "rlf", "abbr": "RLF", "expansion": "Radio Link Failure", "ko": [],
+           "ko_generated_name": "무선 링크 실패", "ko_loanword_name": "라디오 링크 페일러",
+           "mined_definition": {"text": "Loss of the radio link.", "source": "x.md"}}
+    assert korean_names(row) == [("무선 링크 실패", True), ("라디오 링크 페일러", True)]
+    assert korean_names({"ko": ["제어 평면"], "ko_loanword_name": "제어 평면"}) == [
+        ("제어 평면", False)]
+    assert entry_description(row) == "Loss of the radio link."
+    ps = name_passages(row)
+    assert [(p.kind, p.text) for p in ps] == [
+        ("ko_name", "무선 링크 실패"), ("ko_name", "라디오 링크 페일러"),
+        ("description", "Loss of the radio link.")]
+    assert ps[0].id == "rlf/ko_name/0" and ps[-1].id == "rlf/description"

@@ -203,7 +203,8 @@ def test_settings_default_written_and_loaded(index_dir, tmp_path):
 def test_settings_change_the_fusion(index_dir):
     from termfit.search import SearchSettings
 
-    only_abbr = SearchSettings({"dense": 0.0, "bm25": 0.0, "acronym": 0.0, "abbreviation": 1.0})
+    only_abbr = SearchSettings({"dense": 0.0, "bm25": 0.0, "acronym": 0.0, "abbreviation": 1.0,
+                                "names": 0.0, "translated": 0.0})
     s = Searcher(index_dir, settings=only_abbr)
     hits = s.search(CP_QUERY, k=5)
     assert {h.id for h in hits} == {"cp-control", "cp-prefix"}
@@ -251,3 +252,37 @@ def test_tune_index_writes_settings_only_with_realtext_dev(index_dir, searcher, 
     tuned = tune_index(ix, data, searcher)
     assert tuned is not None and load_settings(ix) == tuned
     assert tuned.tuned_on == "queries-realtext-dev.jsonl"
+
+
+# --- Korean names, Korean -> English, the asked abbreviation ------------------------------
+def test_generated_korean_name_finds_its_entry(searcher):
+    # RLF has no curated Korean name: the index generated 무선 링크 실패
+    for mode in ("lexical", "hybrid"):
+        assert searcher.search("무선 링크 실패 약어가 뭐야?", k=1, mode=mode)[0].id == "rlf"
+
+
+def test_korean_terms_translated_score_english_expansions(searcher):
+    emb = searcher.encode_queries(["접속 관리 기능 약어?", "Access management"])
+    mats = searcher.korean_matrices(["접속 관리 기능 약어?", "Access management"], emb)
+    ids = [e["id"] for e in searcher.index.entries]
+    # 접속 → access: only AMF's English name has it (its Korean name says 접근)
+    assert ids[int(mats["translated"][0].argmax())] == "amf"
+    assert not mats["translated"][1].any() and not mats["names"][1].any()
+    assert mats["names"][0].max() > 0
+    # a question about an abbreviation it names is not scored by its Korean words
+    q = "AMF는 접속 관리 기능이라는데 SMF는 무슨 뜻이야?"
+    (res,) = searcher.search_results([q], k=1)
+    asked = searcher.korean_matrices([q], searcher.encode_queries([q]), [res.abbreviations])
+    assert not asked["names"].any() and not asked["translated"].any()
+    alone = searcher.korean_matrices([q], searcher.encode_queries([q]))  # no abbreviations given
+    assert not alone["names"].any()
+
+
+def test_the_asked_abbreviation_comes_first(searcher):
+    q = "SMF가 정책 받아온다는데 AMF 뭐야?"
+    (res,) = searcher.search_results([q], k=3)
+    assert {a.abbr for a in res.abbreviations} == {"SMF", "AMF"}
+    m = searcher.abbreviation_matrix([res.abbreviations], [q])
+    ids = [e["id"] for e in searcher.index.entries]
+    assert m[0][ids.index("amf")] > m[0][ids.index("smf")] > 0
+    assert res.hits[0].id == "amf"

@@ -6,11 +6,17 @@ An index is a folder written atomically (:func:`termfit.fileio.atomic_directory`
     entries.jsonl     one row per glossary entry (id, abbr, expansion, ko, category, ...)
     embeddings.npy    float32 [n_passages, dim], L2-normalised
     passage_entry.npy int32 [n_passages]: the entry each passage belongs to
+    name_embeddings.npy, name_passage_entry.npy
+                      the same for the Korean-name and description passages
+                      (:func:`termfit.passages.name_passages`; absent in older indexes)
     ann.usearch       approximate (HNSW) index, only above ``ANN_THRESHOLD`` passages
 
 An entry's passages are those of :mod:`termfit.passages` (the corpus of ``termfit data
 build``), with the template of the data folder or model folder; its dense score is the
-maximum over them.
+maximum over them. Each entry row also keeps the entry's generated Korean names
+(``ko_generated_name``, ``ko_loanword_name``: from the data folder, or composed by
+:mod:`termfit.ko_names` at index time) and its ``description``; they are embedded apart, as
+name passages, for the searcher's "names" scorer.
 """
 
 from __future__ import annotations
@@ -38,7 +44,17 @@ from termfit.fileio import (
 )
 from termfit.glossary import FIELDS, Entry, default_glossary_path, load_glossary
 from termfit.layout import DataLayout
-from termfit.passages import DEFAULT, PassageTemplate, passage_texts, read_template
+from termfit.passages import (
+    DEFAULT,
+    DESCRIPTION_KEY,
+    GENERATED_NAME_KEYS,
+    PassageTemplate,
+    entry_description,
+    korean_names,
+    name_passages,
+    passage_texts,
+    read_template,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +64,8 @@ FORMAT_VERSION = 1
 # 10 ms per query at 100k passages, still under the ~25 ms of embedding the query, with
 # perfect recall and no build time; HNSW is faster but loses recall and takes minutes to build.
 ANN_THRESHOLD = 200_000
+#: Files of the Korean-name and description passages (indexes since ``n_name_passages``).
+NAME_EMBEDDINGS, NAME_OWNERS = "name_embeddings.npy", "name_passage_entry.npy"
 
 
 class IndexMismatchError(ModelError):
@@ -76,10 +94,62 @@ def manifest_template(manifest: dict) -> PassageTemplate:
     return DEFAULT
 
 
+def _get(entry: Any, name: str) -> Any:
+    return entry.get(name) if isinstance(entry, dict) else getattr(entry, name, None)
+
+
 def lexical_text(entry: Any) -> str:
-    """One combined text per entry for BM25: abbreviation, expansion, Korean names, aliases."""
-    parts = [f"{entry.abbr}: {entry.expansion}", *(entry.ko or []), *(entry.aliases or [])]
+    """One combined text per entry for BM25: abbreviation, expansion, Korean names (curated,
+    then generated), aliases. ``entry``: an :class:`Entry` or an index row."""
+    parts = [f"{_get(entry, 'abbr')}: {_get(entry, 'expansion')}",
+             *(n for n, _ in korean_names(entry)), *(_get(entry, "aliases") or [])]
     return " / ".join(p for p in parts if p)
+
+
+def english_text(entry: Any) -> str:
+    """An entry's English text, for Korean queries translated word by word
+    (:mod:`termfit.ko_query`): expansion, Latin-script aliases, description."""
+    aliases = [a for a in _get(entry, "aliases") or [] if a.isascii()]
+    parts = [_get(entry, "expansion"), *aliases, entry_description(entry)]
+    return " / ".join(p for p in parts if p)
+
+
+def name_fields(entries: Sequence[Entry], rows: Sequence[dict] | None = None) -> list[dict]:
+    """Per entry, the index row keys beyond the glossary fields: generated Korean names
+    (a data folder's ``rows`` when they carry one, else composed now, for entries without
+    a curated name) and the description (glossary definition, else a mined one)."""
+    from termfit.ko_names import compose_names
+    from termfit.namerows import definitions, loanword_name
+
+    composed = compose_names(entries)
+    defined = definitions(entries)
+    out = []
+    for i, e in enumerate(entries):
+        row = rows[i] if rows is not None else {}
+        extra: dict[str, str] = {}
+        name = row.get("ko_generated_name") or composed.get(e.id)
+        loan = row.get("ko_loanword_name") or loanword_name(e.expansion)
+        for key, value in zip(GENERATED_NAME_KEYS, (name, loan), strict=True):
+            if value and value not in e.ko and value not in extra.values():
+                extra[key] = value
+        description = (defined[e.id][0] if e.id in defined
+                       else entry_description({"mined_definition": row.get("mined_definition")}))
+        if description:
+            extra[DESCRIPTION_KEY] = description
+        out.append(extra)
+    return out
+
+
+def index_name_passages(entries: Sequence[Any]) -> tuple[list[str], list[int]]:
+    """(texts, owning entry index) of every entry's Korean-name and description passages
+    (:func:`termfit.passages.name_passages`)."""
+    texts: list[str] = []
+    owner: list[int] = []
+    for i, e in enumerate(entries):
+        for p in name_passages(e):
+            texts.append(p.text)
+            owner.append(i)
+    return texts, owner
 
 
 def entry_record(entry: Any) -> dict:
@@ -149,6 +219,9 @@ class Index:
     embeddings: np.ndarray  # [n_passages, dim] float32, normalised
     passage_entry: np.ndarray  # [n_passages] int32
     ann: Any = None  # usearch.index.Index when present
+    #: Korean-name and description passages ([n, dim]; None: an index built before them)
+    name_embeddings: np.ndarray | None = None
+    name_passage_entry: np.ndarray | None = None  # [n] int32, non-decreasing
 
     @property
     def dim(self) -> int:
@@ -166,6 +239,20 @@ class Index:
             change = np.flatnonzero(np.diff(self.passage_entry)) + 1
             self._starts_cache = np.concatenate([[0], change]).astype(np.int64)
         return self._starts_cache
+
+    def name_scores(self, query_emb: np.ndarray) -> np.ndarray:
+        """Cosine per entry, the max over its name and description passages:
+        ``[nq, n_entries]``; -1 for entries without one (and everywhere in an index built
+        without name passages)."""
+        q = np.atleast_2d(np.asarray(query_emb, dtype=np.float32))
+        out = np.full((q.shape[0], len(self.entries)), -1.0, dtype=np.float32)
+        owner = self.name_passage_entry
+        if self.name_embeddings is None or owner is None or not len(owner):
+            return out
+        sims = q @ self.name_embeddings.T
+        starts = np.flatnonzero(np.diff(owner, prepend=-1))
+        out[:, owner[starts]] = np.maximum.reduceat(sims, starts, axis=1)
+        return out
 
     def dense_topk(self, query_emb: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
         """Top-``k`` entries per query as (entry index, cosine); HNSW when built."""
@@ -196,23 +283,27 @@ def _topk_row(row: np.ndarray, k: int) -> list[tuple[int, float]]:
     return [(int(i), float(row[i])) for i in idx]
 
 
+def _data_rows(data_dir: str | os.PathLike) -> list[dict]:
+    return read_jsonl(DataLayout(data_dir).entries, {"id": str, "abbr": str, "expansion": str})
+
+
 def data_entries(data_dir: str | os.PathLike) -> list[Entry]:
     """The validated, merged entries of a ``termfit data build`` folder."""
-    path = DataLayout(data_dir).entries
-    rows = read_jsonl(path, {"id": str, "abbr": str, "expansion": str})
-    return [Entry(**{k: r[k] for k in FIELDS if k in r}) for r in rows]
+    return [Entry(**{k: r[k] for k in FIELDS if k in r}) for r in _data_rows(data_dir)]
 
 
 def _inputs(glossary: Sequence[str | os.PathLike] | None, data: str | os.PathLike | None
-            ) -> tuple[list[Path], list[Entry]]:
+            ) -> tuple[list[Path], list[Entry], list[dict] | None]:
+    """(source paths, entries, the data folder's entry rows or None)."""
     if data is not None and not Path(data).is_dir():
         raise InputError(Problem(str(data), "data folder not found (make one with: termfit "
                                  "data build GLOSSARY --out DIR)"))
     if glossary is None and data is not None:
-        path = DataLayout(data).entries
-        return [path], data_entries(data)
+        rows = _data_rows(data)
+        entries = [Entry(**{k: r[k] for k in FIELDS if k in r}) for r in rows]
+        return [DataLayout(data).entries], entries, rows
     paths = [Path(p) for p in (glossary or [default_glossary_path()])]
-    return paths, load_glossary(paths)
+    return paths, load_glossary(paths), None
 
 
 def resolve_template(data: str | os.PathLike | None, model_path: str | os.PathLike
@@ -243,17 +334,25 @@ def build_index(
     """
     from termfit.models import load_model, resolve_model_path
 
-    paths, entries = _inputs(glossary, data)
+    paths, entries, rows = _inputs(glossary, data)
     if not entries:
         raise InputError(Problem(", ".join(map(str, paths)), "the glossary has no entries"))
     model_path = resolve_model_path(model)
     template = resolve_template(data, model_path)
     st = load_model(model_path)
     passages, owner = index_passages(entries, template)
-    emb = st.encode(
-        passages, prompt_name="passage", batch_size=batch_size, normalize_embeddings=True,
-        convert_to_numpy=True, show_progress_bar=show_progress,
-    ).astype(np.float32)
+    records = [entry_record(e) | extra
+               for e, extra in zip(entries, name_fields(entries, rows), strict=True)]
+    names, name_owner = index_name_passages(records)
+
+    def embed(texts: list[str]) -> np.ndarray:
+        return st.encode(
+            texts, prompt_name="passage", batch_size=batch_size, normalize_embeddings=True,
+            convert_to_numpy=True, show_progress_bar=show_progress,
+        ).astype(np.float32).reshape(len(texts), -1)
+
+    emb = embed(passages)
+    name_emb = embed(names) if names else np.zeros((0, emb.shape[1]), dtype=np.float32)
     manifest = {
         "format_version": FORMAT_VERSION,
         "termfit_version": __version__,
@@ -265,6 +364,7 @@ def build_index(
         "glossary_hash": glossary_hash(entries),
         "n_entries": len(entries),
         "n_passages": len(passages),
+        "n_name_passages": len(names),
         "dim": int(emb.shape[1]),
         "passage_prompt": (st.prompts or {}).get("passage", ""),
         "query_prompt": (st.prompts or {}).get("query", ""),
@@ -274,7 +374,9 @@ def build_index(
     with atomic_directory(out) as tmp:
         np.save(tmp / "embeddings.npy", emb)
         np.save(tmp / "passage_entry.npy", np.asarray(owner, dtype=np.int32))
-        write_jsonl(tmp / "entries.jsonl", [entry_record(e) for e in entries])
+        np.save(tmp / NAME_EMBEDDINGS, name_emb)
+        np.save(tmp / NAME_OWNERS, np.asarray(name_owner, dtype=np.int32))
+        write_jsonl(tmp / "entries.jsonl", records)
         if len(passages) >= ann_threshold:
             manifest["ann"] = _build_ann(emb, tmp / "ann.usearch")
         write_json(tmp / "manifest.json", manifest)
@@ -334,7 +436,30 @@ def load_index(path: str | os.PathLike) -> Index:
             raise InputError(Problem(str(ann_file), "damaged index: the ANN file is missing"))
         # usearch declares this setter apart from its getter, which mypy reads as read-only
         ann.expansion_search = manifest["ann"].get("expansion_search", 64)  # type: ignore[misc]
-    return Index(path, manifest, entries, emb.astype(np.float32, copy=False), owner, ann)
+    names, name_owner = _load_names(path, manifest, len(entries))
+    return Index(path, manifest, entries, emb.astype(np.float32, copy=False), owner, ann,
+                 names, name_owner)
+
+
+def _load_names(path: Path, manifest: dict, n_entries: int
+                ) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The name passages of an index folder; (None, None) for an index built before them
+    (search then runs without its "names" scorer)."""
+    if "n_name_passages" not in manifest:
+        logger.info("index %s has no Korean-name passages (built by an older termfit); "
+                    "rebuild it with `termfit index` to search Korean names", path)
+        return None, None
+    try:
+        emb = np.load(path / NAME_EMBEDDINGS)
+        owner = np.load(path / NAME_OWNERS)
+    except (OSError, ValueError) as exc:
+        raise InputError(Problem(str(path), f"damaged index: {exc}")) from None
+    if (emb.shape[0] != manifest["n_name_passages"] or owner.shape != (emb.shape[0],)
+            or (emb.shape[0] and emb.shape[1] != manifest["dim"])
+            or np.any(np.diff(owner) < 0) or np.any(owner < 0) or np.any(owner >= n_entries)):
+        raise InputError(Problem(str(path), "damaged index: the name passages disagree with "
+                                 "manifest.json"))
+    return emb.astype(np.float32, copy=False), owner
 
 
 def check_model(index: Index, model_path: str | os.PathLike) -> None:

@@ -101,11 +101,23 @@ def kiwi_tokenize(text: str) -> list[str]:
     return out
 
 
-TOKENIZERS: dict[str, Callable[[str], list[str]]] = {"ngram": ngram_tokenize, "kiwi": kiwi_tokenize}
+#: Words are cut to this many letters by :func:`prefix_tokenize` (a crude stemmer: management
+#: and managed, function and functions meet).
+PREFIX_CHARS = 6
+
+
+def prefix_tokenize(text: str) -> list[str]:
+    """Lower-cased Latin/digit words cut to their first :data:`PREFIX_CHARS` characters
+    (Hangul is left out): for matching English text whatever its word endings."""
+    return [w[:PREFIX_CHARS] for w in _latin_tokens(strip_prefix(text).lower())]
+
+
+TOKENIZERS: dict[str, Callable[[str], list[str]]] = {
+    "ngram": ngram_tokenize, "kiwi": kiwi_tokenize, "prefix": prefix_tokenize}
 
 
 def tokenize(text: str, tokenizer: str = "ngram") -> list[str]:
-    """Tokens of ``text`` with the named tokenizer ("ngram" or "kiwi")."""
+    """Tokens of ``text`` with the named tokenizer ("ngram", "kiwi" or "prefix")."""
     return TOKENIZERS[tokenizer](text)
 
 
@@ -124,7 +136,7 @@ class _Scorer:
 
 
 class BM25Scorer(_Scorer):
-    """Okapi BM25 (bm25s) over ``texts`` with :func:`ngram_tokenize` (or "kiwi")."""
+    """Okapi BM25 (bm25s) over ``texts`` with :func:`ngram_tokenize` (or "kiwi", "prefix")."""
 
     def __init__(self, texts: Sequence[str], tokenizer: str = "ngram", k1: float = 1.5,
                  b: float = 0.75):

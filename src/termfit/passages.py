@@ -4,7 +4,9 @@ positives), evaluation, the search index and the searcher's acronym scorer all u
 An entry has an abbreviation passage and an expansion passage in each label language
 ("AMF (기술)", "AMF (Technical)", "Access and Mobility Management Function (기술)", ...);
 an entry without a category has one unlabeled passage of each ("RLF", "Radio Link
-Failure"). Korean names are not passages: they are query text in training.
+Failure"). Korean names are not corpus passages: they are query text in training. The
+search index alone also embeds an entry's Korean names and description as "name passages"
+(:func:`name_passages`, kinds :data:`NAME_KINDS`); the corpus stays as it is.
 
 The template is recorded as ``passages.json`` in a data folder (and in a model folder
 trained on it), so that ``termfit index`` writes the passages the model was trained on.
@@ -70,7 +72,7 @@ class Passage:
     id: str
     text: str
     entry_id: str
-    kind: str  # "abbr" | "expansion"
+    kind: str  # "abbr" | "expansion" (corpus); "ko_name" | "description" (search only)
     label_lang: str | None  # "ko" | "en" | None (entry without a category)
 
     def to_dict(self) -> dict:
@@ -138,3 +140,52 @@ def read_template(folder: str | os.PathLike) -> PassageTemplate | None:
         raise InputError([Problem(str(path), p.message, field=p.source)
                           for p in template.problems()])
     return template
+
+
+# --- Korean-name and description passages (search only) -----------------------------------
+#: Kinds of the search index's name passages; the training corpus never holds them.
+NAME_KINDS = ("ko_name", "description")
+#: ``entries.jsonl`` keys (data and index folders) of generated Korean names: the name
+#: composed by :mod:`termfit.ko_names` and the loanword reading (both marked generated).
+GENERATED_NAME_KEYS = ("ko_generated_name", "ko_loanword_name")
+#: The index row key of an entry's description (glossary or mined definition).
+DESCRIPTION_KEY = "description"
+
+
+def korean_names(entry: Any) -> list[tuple[str, bool]]:
+    """(name, generated) of every Korean name of an entry (an :class:`~termfit.glossary.Entry`
+    or an ``entries.jsonl`` row): the curated ``ko`` names, then the generated ones."""
+    out: list[tuple[str, bool]] = []
+    seen: set[str] = set()
+    curated = [(str(n), False) for n in (_field(entry, "ko") or [])]
+    generated = [(str(_field(entry, k)), True) for k in GENERATED_NAME_KEYS if _field(entry, k)]
+    for name, gen in curated + generated:
+        name = " ".join(name.split())
+        if name and name not in seen:
+            seen.add(name)
+            out.append((name, gen))
+    return out
+
+
+def entry_description(entry: Any) -> str | None:
+    """An entry's description: the index row's ``description``, else the glossary
+    ``definition``, else a data folder's ``mined_definition`` text; None without one."""
+    for value in (_field(entry, DESCRIPTION_KEY), _field(entry, "definition"),
+                  (_field(entry, "mined_definition") or {}).get("text")
+                  if isinstance(_field(entry, "mined_definition"), Mapping) else None):
+        if isinstance(value, str) and value.strip():
+            return " ".join(value.split())
+    return None
+
+
+def name_passages(entry: Any) -> list[Passage]:
+    """An entry's Korean-name passages (kind "ko_name", one per name of
+    :func:`korean_names`) and its description passage (kind "description"), for search.
+    The passage text is the name or description alone."""
+    eid = str(_field(entry, "id") or _field(entry, "abbr"))
+    out = [Passage(f"{eid}/ko_name/{i}", name, eid, "ko_name", None)
+           for i, (name, _) in enumerate(korean_names(entry))]
+    description = entry_description(entry)
+    if description:
+        out.append(Passage(f"{eid}/description", description, eid, "description", None))
+    return out

@@ -3,7 +3,14 @@
 An abbreviation named in the query ("CP 길이가 긴 경우 PUSCH 성능은?") is detected and
 resolved in context by :func:`termfit.expand.expand`; the entries of its senses become
 candidates (the "abbreviation" scorer, each scored by its sense's probability) fused with
-the dense or hybrid ranking. Fusion weights come from the index folder's
+the dense or hybrid ranking; in a question naming several, the one it asks about
+("SMF가 PCF한테 정책 받아온다는데 PCF 뭐야?") comes first
+(:func:`termfit.ko_query.asked_abbreviations`).
+
+Korean queries get two more hybrid scorers: "names", the query embedding against the
+entries' Korean-name and description passages (:func:`termfit.passages.name_passages`), and
+"translated", BM25 over the entries' English text with the query's Korean terms translated
+(:func:`termfit.ko_query.translate`). Fusion weights come from the index folder's
 ``search_settings.json`` (:func:`tune_settings` on real-text dev queries) or defaults.
 """
 
@@ -27,10 +34,17 @@ from termfit.fileio import write_json
 from termfit.index import (
     Index,
     check_model,
+    english_text,
     index_passages,
     lexical_text,
     load_index,
     manifest_template,
+)
+from termfit.ko_query import (
+    asked_abbreviations,
+    asks_about_abbreviation,
+    has_hangul,
+    translate,
 )
 from termfit.lexical import AcronymScorer, BM25Scorer
 
@@ -81,7 +95,17 @@ class SearchResult:
 
 
 #: Scorers fused by hybrid search, in the order of :attr:`SearchSettings.weights`.
-COMPONENTS: tuple[str, ...] = ("dense", "bm25", "acronym", "abbreviation")
+COMPONENTS: tuple[str, ...] = ("dense", "bm25", "acronym", "abbreviation", "names",
+                               "translated")
+#: The scorers :func:`tune_settings` tunes. "names" and "translated" score Korean queries
+#: only, and the real-text dev queries are English: they keep their default weight.
+TUNED_COMPONENTS: tuple[str, ...] = COMPONENTS[:4]
+#: Default RRF weights: every scorer counts the same (nothing to tune the Korean scorers on
+#: without scoring on the evaluation questions themselves).
+DEFAULT_WEIGHTS: dict[str, float] = dict.fromkeys(COMPONENTS, 1.0)
+#: An abbreviation a question names but does not ask about keeps its candidates, scored
+#: this much lower than those of the one it asks about.
+NOT_ASKED = 1e-3
 #: The fusion settings file of an index folder.
 SETTINGS_FILE = "search_settings.json"
 
@@ -91,14 +115,12 @@ class SearchSettings:
     """RRF weights per scorer (:data:`COMPONENTS`); ``tuned_on`` names the dev queries
     they were chosen on (None: defaults), ``dev_score`` their score there."""
 
-    weights: dict[str, float] = field(
-        default_factory=lambda: {"dense": 1.0, "bm25": 1.0, "acronym": 1.0,
-                                 "abbreviation": 1.0})
+    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     tuned_on: str | None = None
     dev_score: float | None = None
 
     def weight(self, name: str) -> float:
-        return float(self.weights.get(name, 1.0))
+        return float(self.weights.get(name, DEFAULT_WEIGHTS.get(name, 1.0)))
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -195,8 +217,9 @@ class Searcher:
         self.model = st_model if st_model is not None else load_model(self.model_path)
         self.model_name = str(model) if model is not None else m.get("model", "default")
         entries = self.index.entries
-        rows = [_Row(e) for e in entries]
-        self._bm25 = BM25Scorer([lexical_text(r) for r in rows])
+        self._bm25 = BM25Scorer([lexical_text(e) for e in entries])
+        # Korean queries, translated term by term, against the English expansions
+        self._english = BM25Scorer([english_text(e) for e in entries], tokenizer="prefix")
         # The acronym scorer aligns abbreviation and expansion passages (the index's own,
         # termfit.passages); an entry scores the best of its passages. exact_match=1:
         # typing an abbreviation finds it.
@@ -283,28 +306,53 @@ class Searcher:
         """Per scorer, ``[n_queries, n_entries]`` scores (0 or less: not found).
         ``found``: the abbreviations of each query (None: no abbreviation scorer)."""
         mats: dict[str, np.ndarray] = {}
-        if mode in ("hybrid", "dense"):
-            mats["dense"] = self._dense_matrix(self.encode_queries(queries), k)
+        emb = self.encode_queries(queries) if mode in ("hybrid", "dense") else None
+        if emb is not None:
+            mats["dense"] = self._dense_matrix(emb, k)
         if mode in ("hybrid", "lexical"):
             mats["bm25"] = self._bm25.score(queries)
             acr = self._acronym.score(queries)
             mats["acronym"] = np.maximum.reduceat(acr, self._acr_starts, axis=1)
         if found is not None and mode != "lexical":
-            mats["abbreviation"] = self.abbreviation_matrix(found)
+            mats["abbreviation"] = self.abbreviation_matrix(found, queries)
+        if mode == "hybrid" and emb is not None:
+            mats.update(self.korean_matrices(queries, emb, found))
         return mats
 
-    def abbreviation_matrix(self, found: Sequence[Sequence[Abbreviation]]) -> np.ndarray:
+    def korean_matrices(self, queries: Sequence[str], emb: np.ndarray,
+                        found: Sequence[Sequence[Abbreviation]] | None = None
+                        ) -> dict[str, np.ndarray]:
+        """The "names" (dense over name and description passages) and "translated" (BM25
+        over English text, Korean terms translated) scores; 0 for queries without Hangul
+        and for questions about an abbreviation they name ("AMF는 무슨 뜻?": the answer is
+        its entry, not one that a Korean name describes; ``found``: the queries'
+        abbreviations, default their abbreviation-shaped words)."""
+        korean = np.array([has_hangul(q) and not asks_about_abbreviation(
+            q, found[i] if found is not None else None) for i, q in enumerate(queries)],
+            dtype=bool)
+        names = np.where(korean[:, None], self.index.name_scores(emb), 0.0)
+        translated = self._english.score([translate(q) if k else ""
+                                          for q, k in zip(queries, korean, strict=True)])
+        return {"names": names.astype(np.float32), "translated": translated}
+
+    def abbreviation_matrix(self, found: Sequence[Sequence[Abbreviation]],
+                            queries: Sequence[str] | None = None) -> np.ndarray:
         """``[n_queries, n_entries]``: each entry of a sense of an abbreviation the query
         names, scored by that sense's probability in context (never 0: every sense is a
-        candidate); 0 elsewhere."""
+        candidate); 0 elsewhere. With ``queries``, the senses of abbreviations the question
+        does not ask about (:func:`termfit.ko_query.asked_abbreviations`) score
+        :data:`NOT_ASKED` times less."""
         out = np.zeros((len(found), len(self.index.entries)), dtype=np.float32)
         for i, abbrs in enumerate(found):
-            for a in abbrs:
+            asked = (asked_abbreviations(queries[i], abbrs) if queries is not None
+                     else [True] * len(abbrs))
+            for a, is_asked in zip(abbrs, asked, strict=True):
+                scale = 1.0 if is_asked else NOT_ASKED
                 senses = [(a.entry_id, a.score)] + [(x.entry_id, x.score)
                                                     for x in a.alternatives]
                 for eid, score in senses:
                     for r in self._sense_rows.get(eid, ()) if eid else ():
-                        out[i, r] = max(out[i, r], float(score), 1e-4)
+                        out[i, r] = max(out[i, r], scale * max(float(score), 1e-4))
         return out
 
     def _fuse(self, mats: dict[str, np.ndarray], mode: str) -> np.ndarray:
@@ -394,11 +442,11 @@ def tune_settings(searcher: Searcher, dev_queries: Sequence[dict], tuned_on: str
     found = [r.abbreviations for r in expand(texts, searcher.resolver)]
     mats = searcher.score_matrices(texts, "hybrid", found, k=len(entries))
     relevant = [sense_of.get(q["entry_id"], {q["entry_id"]}) for q in rows]
-    cfg = hybrid.tune_weights([mats[c] for c in COMPONENTS], relevant, ids,
-                              components=COMPONENTS, methods=("rrf",), steps=steps,
+    cfg = hybrid.tune_weights([mats[c] for c in TUNED_COMPONENTS], relevant, ids,
+                              components=TUNED_COMPONENTS, methods=("rrf",), steps=steps,
                               rrf_ks=(RRF_K,))
-    return SearchSettings({c: float(w) for c, w in zip(COMPONENTS, cfg.weights, strict=True)},
-                          tuned_on, cfg.dev_score)
+    tuned = dict(zip(TUNED_COMPONENTS, map(float, cfg.weights), strict=True))
+    return SearchSettings(DEFAULT_WEIGHTS | tuned, tuned_on, cfg.dev_score)
 
 
 
@@ -417,15 +465,3 @@ def tune_index(index_dir: str | os.PathLike, data: str | os.PathLike,
     settings = tune_settings(searcher, dev, tuned_on=dev_path.name)
     write_settings(index_dir, settings)
     return settings
-
-
-class _Row:
-    """Attribute access over an ``entries.jsonl`` row (for :func:`lexical_text`)."""
-
-    def __init__(self, row: dict):
-        self.abbr = row["abbr"]
-        self.expansion = row["expansion"]
-        self.ko = row.get("ko") or []
-        self.aliases = row.get("aliases") or []
-        self.category = row.get("category")
-        self.id = row.get("id", row["abbr"])
