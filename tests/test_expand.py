@@ -268,3 +268,10 @@ def test_parameter_names_are_not_uses():
     r = Resolver(ENTRIES, model=None)
     assert _found("set by PDCCH-ConfigCommon", r) == ()
     assert [a.abbr for a in _found("the PDCCH-Config of the UE", r)] == ["PDCCH", "UE"]
+
+
+def test_korean_words_count_for_the_sense_they_translate():
+    entries = [{"id": "css-search", "abbr": "CSS", "expansion": "Common Search Space"},
+               {"id": "css-style", "abbr": "CSS", "expansion": "Cascading Style Sheets"}]
+    r = Resolver(entries, model=None, settings=Settings(lexical_weight=2.0))
+    assert _found("공통 검색 공간에서 CSS를 모니터링한다", r)[0].entry_id == "css-search"

@@ -42,6 +42,7 @@ import numpy as np
 
 from termfit.acronym import STOP_WORDS, align, looks_like_abbreviation
 from termfit.glossary import Entry, is_specification_source, normalize
+from termfit.ko_query import has_hangul, translate
 from termfit.korean import readings
 from termfit.mining import extract_mentions, find_inline_definitions
 from termfit.passages import DEFAULT, PassageTemplate, entry_passages
@@ -527,6 +528,15 @@ def _spelled_out(abbr: str, senses: Sequence[Sense], text: str) -> int | None:
     return next(iter(hits)) if len(hits) == 1 else None
 
 
+def _text_words(text: str, abbr: str) -> frozenset[str]:
+    """The text's content words; for Korean text, also the English words of its Korean
+    terms ("탐색 공간" → search space), so the word feature works across languages."""
+    words = content_words(text, abbr)
+    if has_hangul(text):
+        words |= content_words(translate(text), abbr)
+    return words
+
+
 def _window(text: str, start: int, end: int, words: int) -> str:
     """The abbreviation with up to ``words`` words of context on each side."""
     left = " ".join(text[:start].split()[-words:])
@@ -672,7 +682,7 @@ def _first_pass(texts: list[str], resolver: Resolver, doc_defs: Mapping[str, str
                            and x.senses[0].spec_sources]
                 p = _Pending(t, span, _window(text, span.start, span.end,
                                               resolver.settings.window), context,
-                             content_words(text, text[span.start:span.end]))
+                             _text_words(text, text[span.start:span.end]))
                 pending.append(p)
                 row.append(p)
             else:
