@@ -17,7 +17,7 @@ base model over the data folder's entries (``--data``) or the shared glossary. S
 A query is right when the top hit is an entry of the gold sense (spelling variants of one
 sense count as one). Prints a table and writes ``benchmarks/results/search_abbrev.json``.
 
-    python benchmarks/search_abbrev.py [--data DIR] [--work DIR] [--limit-queries N]
+    python benchmarks/search_abbrev.py [--data DIR] [--model M] [--work DIR] [--limit-queries N]
 """
 
 from __future__ import annotations
@@ -116,15 +116,16 @@ def print_kinds(results: dict[str, dict], queries: str) -> None:
             + " |")
 
 
-def index_dir(work: Path, data: Path | None) -> Path:
-    out = work / ("index-data" if data else "index-glossary")
+def index_dir(work: Path, data: Path | None, model: str = "default") -> Path:
+    label = "default" if model == "default" else Path(model).name
+    out = work / (("index-data" if data else "index-glossary") + f"-{label}")
     if not (out / "manifest.json").is_file():
         t0 = time.perf_counter()
         print(f"building the index in {out} ...", file=sys.stderr)
         if data:
-            build_index(out, model="default", data=data, show_progress=False)
+            build_index(out, model=model, data=data, show_progress=False)
         else:
-            build_index(out, [GLOSSARY], "default", show_progress=False)
+            build_index(out, [GLOSSARY], model, show_progress=False)
         print(f"built in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     return out
 
@@ -136,11 +137,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--work", type=Path, default=Path("/tmp/termfit-search-abbrev"))
     ap.add_argument("--limit-queries", type=int, default=None,
                     help="at most this many queries per set (and dev queries for tuning)")
+    ap.add_argument("--model", default="default",
+                    help="model behind the index (default: the offline e5-small)")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
     if not args.data and not GLOSSARY.is_file():
         raise SystemExit(f"no {GLOSSARY}: pass --data")
-    searcher = Searcher(index_dir(args.work, args.data), settings=SearchSettings())
+    searcher = Searcher(index_dir(args.work, args.data, args.model), settings=SearchSettings())
     senses = sense_ids(searcher)
     lim = args.limit_queries
     sets = {"korean-questions": korean_gold(searcher, load_korean_questions())[:lim]}
@@ -168,7 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("queries: " + ", ".join(f"{c} {len(q)}" for c, q in sets.items()))
     print_kinds(results, "korean-questions")
     write_json(args.out, {
-        "model": "default (offline multilingual-e5-small, not fine-tuned)",
+        "model": ("default (offline multilingual-e5-small, not fine-tuned)"
+                  if args.model == "default" else shown(Path(args.model))),
         "index": "data entries" if args.data else shown(GLOSSARY),
         "data": shown(args.data), "limit_queries": lim,
         "queries": {c: len(q) for c, q in sets.items()},
