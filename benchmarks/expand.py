@@ -44,6 +44,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
+from _paths import shown
 
 from termfit.expand import Resolver, Settings, expand, same_sense
 from termfit.fileio import write_json
@@ -330,7 +331,8 @@ def main() -> None:
     t0 = time.perf_counter()
     settings, fitted = fit(dev, resolvers)
     fitted["fit_seconds"] = round(time.perf_counter() - t0, 1)
-    result: dict = {"model": args.model, "glossary": "../shared/data/telecom_glossary.jsonl",
+    model_name = shown(args.model) if Path(args.model).exists() else args.model
+    result: dict = {"model": model_name, "glossary": "../shared/data/telecom_glossary.jsonl",
                     "fit_documents": fit_docs, "test_documents": test_docs,
                     "fit": fitted, "targets": TARGETS}
     resolvers = resolvers_for(model, settings)
