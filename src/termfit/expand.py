@@ -46,7 +46,7 @@ from termfit.ko_query import has_hangul, translate
 from termfit.korean import readings
 from termfit.mining import extract_mentions, find_inline_definitions
 from termfit.passages import DEFAULT, PassageTemplate, entry_passages
-from termfit.realtext import same_sense
+from termfit.realtext import group_by_sense, same_sense
 
 __all__ = [
     "Abbreviation",
@@ -170,18 +170,8 @@ def group_senses(entries: Sequence[Entry], template: PassageTemplate = DEFAULT
                  ) -> list[Sense]:
     """Entries of one abbreviation grouped into senses (single link over
     :func:`same_sense`), in first-seen order; passages rendered with ``template``."""
-    groups: list[list[Entry]] = []
-    for e in entries:
-        hits = [g for g in groups if any(same_sense(e.expansion, x.expansion) for x in g)]
-        if not hits:
-            groups.append([e])
-            continue
-        hits[0].append(e)
-        for other in hits[1:]:
-            hits[0].extend(other)
-            groups.remove(other)
     out = []
-    for g in groups:
+    for g in group_by_sense(entries):
         sources = frozenset(s for x in g for s in x.sources)
         expansions = tuple(dict.fromkeys(x.expansion for x in g))
         out.append(Sense(g[0].id, g[0].expansion, tuple(x.id for x in g), expansions,
@@ -528,12 +518,12 @@ def _spelled_out(abbr: str, senses: Sequence[Sense], text: str) -> int | None:
     return next(iter(hits)) if len(hits) == 1 else None
 
 
-def _text_words(text: str, abbr: str) -> frozenset[str]:
+def _text_words(text: str) -> frozenset[str]:
     """The text's content words; for Korean text, also the English words of its Korean
-    terms ("탐색 공간" → search space), so the word feature works across languages."""
-    words = content_words(text, abbr)
+    terms ("검색 공간" → search space), so the word feature works across languages."""
+    words = content_words(text)
     if has_hangul(text):
-        words |= content_words(translate(text), abbr)
+        words |= content_words(translate(text))
     return words
 
 
@@ -674,15 +664,17 @@ def _first_pass(texts: list[str], resolver: Resolver, doc_defs: Mapping[str, str
         inline.append(defs)
         row: list[Abbreviation | _Pending] = []
         spans = detect(text, resolver)
+        words: frozenset[str] | None = None  # computed once, only if the model must rank
         for span in spans:
             done = _resolve_span(text, span, defs, doc_defs)
             if done is None:
+                words = _text_words(text) if words is None else words
                 context = [x.senses[0].spec_sources for x in spans
                            if len(x.senses) == 1 and x.key != span.key
                            and x.senses[0].spec_sources]
                 p = _Pending(t, span, _window(text, span.start, span.end,
                                               resolver.settings.window), context,
-                             _text_words(text, text[span.start:span.end]))
+                             words - content_words(text[span.start:span.end]))
                 pending.append(p)
                 row.append(p)
             else:

@@ -180,21 +180,24 @@ def sense_groups(entries: Sequence[Entry]) -> dict[str, list[list[Entry]]]:
     by_abbr: dict[str, list[Entry]] = defaultdict(list)
     for e in entries:
         by_abbr[abbr_key(e.abbr)].append(e)
-    out: dict[str, list[list[Entry]]] = {}
-    for key, group in by_abbr.items():
-        senses: list[list[Entry]] = []
-        for e in group:
-            hits = [s for s in senses if any(same_sense(e.expansion, x.expansion) for x in s)]
-            if not hits:
-                senses.append([e])
-                continue
-            first = hits[0]
-            first.append(e)
-            for other in hits[1:]:
-                first.extend(other)
-                senses.remove(other)
-        out[key] = senses
-    return out
+    return {key: group_by_sense(group) for key, group in by_abbr.items()}
+
+
+def group_by_sense(entries: Sequence[Entry]) -> list[list[Entry]]:
+    """Entries of one abbreviation grouped into distinct senses: single link over
+    :func:`same_sense`, groups and members in first-seen order."""
+    senses: list[list[Entry]] = []
+    for e in entries:
+        hits = [s for s in senses if any(same_sense(e.expansion, x.expansion) for x in s)]
+        if not hits:
+            senses.append([e])
+            continue
+        first = hits[0]
+        first.append(e)
+        for other in hits[1:]:
+            first.extend(other)
+            senses.remove(other)
+    return senses
 
 
 def resolve_sense(expansion: str, senses: list[list[Entry]]) -> tuple[int, Entry] | None:
